@@ -1,0 +1,103 @@
+# Demo: pretrain a mini MixMAE (same structure as Swin-B/W14, tiny widths) for a few minutes on
+# 2 CPU cores, on the photographs bundled with scikit-image (nothing is downloaded).
+# Point it at your own images with one option:
+#   --cfg-options train_dataloader.dataset.data_root=/path/to/images
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+
+custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
+
+img_size = 128  # 4x4 mask units of 32 px; stage maps 32/16/8/4
+num_images = 4  # 75% masking: each mixed input shows 1/4 of each of 4 images
+batch_size = 32  # 8 mixed inputs per step
+max_iters = 300
+
+data_preprocessor = dict(
+    type='SelfSupDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+train_pipeline = [
+    # pillow decoding: cv2's libpng prints warnings for two of the bundled PNGs
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),
+    dict(
+        type='RandomResizedCrop',
+        scale=img_size,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='ImageFolderViews',
+        data_root=None,  # None: scikit-image's sample photographs; or any image folder
+        views_per_image=64,
+        pipeline=train_pipeline))
+
+model = dict(
+    type='MixMAE',
+    num_images=num_images,
+    mix_mode='group',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='MixMAESwinTransformer',
+        arch='mini',
+        img_size=img_size,
+        patch_size=4,
+        window_size=[8, 8, 8, 4],
+        mask_unit=32),
+    neck=dict(
+        type='MixMAEDecoder',
+        in_channels=256,  # mini: 32 * 2**3
+        embed_dims=128,
+        depth=2,
+        num_heads=4,
+        patch_size=32),
+    head=dict(
+        type='MixMAEHead',
+        loss=dict(type='PixelReconstructionLoss', criterion='L2'),
+        norm_pix=True,
+        patch_size=32))
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={
+            'absolute_pos_embed': dict(decay_mult=0.),
+            'mask_token': dict(decay_mult=0.),
+        }))
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=False, begin=30, end=max_iters),
+]
+
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    # One checkpoint at the end, written atomically so a crash never leaves a corrupt file.
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=max_iters,
+        max_keep_ckpts=1,
+        backend_args=dict(backend='atomic_local')),
+)
+
+custom_hooks = [dict(type='MixMAEReconstructionHook', interval=100, num_images=16)]
+
+log_processor = dict(by_epoch=False, window_size=10)
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+randomness = dict(seed=0)

@@ -1,0 +1,9 @@
+"""mixmim_mm: efficient masked-image-modeling pretraining for MMPretrain.
+
+Importing the package registers every model, dataset, transform and hook into
+MMPretrain's registries, so a config only needs::
+
+    custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
+"""
+from . import datasets, engine, models, visualization  # noqa: F401
+from .version import __version__  # noqa: F401

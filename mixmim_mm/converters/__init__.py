@@ -1,0 +1,3 @@
+"""Checkpoint converters from other implementations to this package's keys."""
+from .checkpoint_io import load_state_dict_file, save_checkpoint_file  # noqa: F401
+from .mmpretrain_mixmim import convert_mmpretrain_mixmim  # noqa: F401

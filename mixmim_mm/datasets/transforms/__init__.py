@@ -1,0 +1,2 @@
+# Each module registers its classes on import; keep one import line per module.
+from . import simple_resized_crop  # noqa: F401

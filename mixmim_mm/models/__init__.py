@@ -1,0 +1,1 @@
+from . import algorithms, backbones, heads, necks, target_generators, utils  # noqa: F401

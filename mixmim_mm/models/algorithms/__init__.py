@@ -1,0 +1,4 @@
+# Each module registers its classes on import; keep one import line per module.
+from .mixmae import MixMAE  # noqa: F401
+from .pixmim import PixMIM, PixMIMMFF  # noqa: F401
+from .convmae import ConvMAE  # noqa: F401

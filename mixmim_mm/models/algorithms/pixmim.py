@@ -1,0 +1,163 @@
+"""PixMIM on MAE-style hosts (Liu et al., "PixMIM: Rethinking Pixel Reconstruction in MIM").
+
+PixMIM changes two things in a pixel-target MIM method: the reconstruction target becomes a
+low-pass-filtered copy of the augmented image, and pretraining uses ``SimpleResizedCrop``
+instead of ``RandomResizedCrop``. The second is a config change; the first is a target
+generator. The classes here are the hosts MMPretrain ships (``MAE``, ``MFF``) with only the
+target swapped: the encoder still sees the ordinary augmented image with the host's masking,
+and the head still applies its per-patch normalisation (``norm_pix``), now to the filtered image.
+
+Design: one small subclass per host (``PixMIM`` for MAE, ``PixMIMMFF`` for MFF) rather than a
+wrapper around a host model, so state-dict keys (``backbone.*``, ``neck.*``, ``head.*``) stay those
+of the host and every MAE/MFF fine-tuning config and checkpoint tool keeps working.
+"""
+from typing import Dict, List, Optional, Union
+
+import torch
+from torch import nn
+
+from mmpretrain.models.selfsup.mae import MAE
+from mmpretrain.models.selfsup.mff import MFF
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+DEFAULT_TARGET_GENERATOR = dict(type='LowPassTargetGenerator', radius=40)
+
+
+def attach_preprocessor_normalization(model: nn.Module) -> None:
+    """Give ``model.target_generator`` the mean/std of ``model.data_preprocessor``.
+
+    The low-pass filter is defined on pixel values, while the algorithm receives normalised
+    inputs; the preprocessor is the one place those statistics live, so they are copied from
+    it instead of being repeated in the target generator config.
+
+    Raises:
+        ValueError: if the generator was configured with statistics that differ from the
+            preprocessor's.
+    """
+    generator = model.target_generator
+    if not hasattr(generator, 'set_normalization'):
+        return
+    preprocessor = model.data_preprocessor
+    if getattr(preprocessor, '_enable_normalize', False):
+        mean = preprocessor.mean.detach().flatten().float().cpu()
+        std = preprocessor.std.detach().flatten().float().cpu()
+    else:
+        mean = std = None
+    own_mean, own_std = getattr(generator, 'mean', None), getattr(generator, 'std', None)
+    if own_mean is not None:
+        if mean is None or not (torch.allclose(own_mean.flatten().cpu(), mean)
+                                and torch.allclose(own_std.flatten().cpu(), std)):
+            raise ValueError(
+                f'{type(model).__name__}: target_generator mean/std '
+                f'({own_mean.flatten().tolist()}, {own_std.flatten().tolist()}) differ from the '
+                f'data_preprocessor ({None if mean is None else mean.tolist()}, '
+                f'{None if std is None else std.tolist()}); leave them out of the '
+                f'target_generator config, they are read from data_preprocessor')
+    generator.set_normalization(mean, std)
+
+
+@MODELS.register_module()
+class PixMIM(MAE):
+    """PixMIM with MAE as the host: MAE reconstructing a low-pass-filtered image.
+
+    Everything (backbone ``MAEViT``, decoder, ``MAEPretrainHead``, masking) is MAE's; only the
+    target passed to the head is ``target_generator(inputs)`` instead of ``inputs``. The
+    target generator gets the data preprocessor's mean/std at build time (see
+    :func:`attach_preprocessor_normalization`). For the MFF host use :class:`PixMIMMFF`.
+
+    Args:
+        backbone (dict): Config of the MAE encoder, e.g. ``MAEViT``.
+        neck (dict, optional): Config of the decoder, e.g. ``MAEPretrainDecoder``.
+        head (dict, optional): Config of the head, e.g. ``MAEPretrainHead``.
+        target_generator (dict, optional): Config of the target generator. Defaults to
+            ``LowPassTargetGenerator`` with ``radius=40`` (the paper's value at 224 px).
+        pretrained (str, optional): Checkpoint to initialise from. Defaults to None.
+        data_preprocessor (dict | nn.Module, optional): Data preprocessor config. Defaults to
+            ``SelfSupDataPreprocessor`` (the host's default).
+        init_cfg (dict, optional): Initialization config. Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: Optional[dict] = None,
+                 head: Optional[dict] = None,
+                 target_generator: Optional[Union[dict, nn.Module]] = None,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if target_generator is None:
+            target_generator = dict(DEFAULT_TARGET_GENERATOR)
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        attach_preprocessor_normalization(self)
+
+    def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """MAE's loss with the low-pass target.
+
+        Args:
+            inputs (Tensor): Preprocessed images ``(B, 3, H, W)``.
+            data_samples (List[DataSample]): Unused; kept for the MMPretrain interface.
+
+        Returns:
+            Dict[str, Tensor]: ``loss``.
+        """
+        target = self.target_generator(inputs)
+        latent, mask, ids_restore = self.backbone(inputs)
+        pred = self.neck(latent, ids_restore)
+        return dict(loss=self.head.loss(pred, target, mask))
+
+
+@MODELS.register_module()
+class PixMIMMFF(MFF):
+    """PixMIM with MFF (multi-level feature fusion MAE) as the host.
+
+    Identical to MMPretrain's ``MFF`` except that the head reconstructs
+    ``target_generator(inputs)``; the fusion weights are still logged as ``weight_{i}``.
+    Arguments are those of :class:`PixMIM`, with an ``MFFViT`` backbone.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: Optional[dict] = None,
+                 head: Optional[dict] = None,
+                 target_generator: Optional[Union[dict, nn.Module]] = None,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if target_generator is None:
+            target_generator = dict(DEFAULT_TARGET_GENERATOR)
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        attach_preprocessor_normalization(self)
+
+    def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """MFF's loss with the low-pass target.
+
+        Args:
+            inputs (Tensor): Preprocessed images ``(B, 3, H, W)``.
+            data_samples (List[DataSample]): Unused; kept for the MMPretrain interface.
+
+        Returns:
+            Dict[str, Tensor]: ``loss`` and the fusion weights ``weight_{i}``.
+        """
+        target = self.target_generator(inputs)
+        latent, mask, ids_restore, weights = self.backbone(inputs)
+        pred = self.neck(latent, ids_restore)
+        losses = dict(loss=self.head.loss(pred, target, mask))
+        losses.update({f'weight_{i}': weights[i] for i in range(weights.size(0))})
+        return losses

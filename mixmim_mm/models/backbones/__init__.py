@@ -1,0 +1,3 @@
+# Each module registers its classes on import; keep one import line per module.
+from .mixmae_swin import MixMAESwinTransformer  # noqa: F401
+from .convmae_vit import ConvMAEViT  # noqa: F401

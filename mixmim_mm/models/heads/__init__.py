@@ -1,0 +1,2 @@
+# Each module registers its classes on import; keep one import line per module.
+from .mixmae_head import MixMAEHead  # noqa: F401

@@ -1,0 +1,104 @@
+"""The MixMAE decoder: unmix the encoded mixture and reconstruct every source image."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.registry import MODELS
+
+from ..utils.mixing import unmix_tokens
+from ..utils.pos_embed import sincos_pos_embed_2d
+
+
+@MODELS.register_module()
+class MixMAEDecoder(BaseModule):
+    """Linear to ``embed_dims``, unmixing with [MASK] tokens, a small ViT, pixel prediction.
+
+    Each mixed input is split into one sequence per source image: the image's own
+    tokens where it was visible and a shared [MASK] token elsewhere. Every sequence
+    gets a fixed sin-cos position embedding and is decoded to ``patch_size**2 *
+    in_chans`` values per mask cell.
+
+    Args:
+        in_channels (int): Width of the encoder output. Defaults to 1024.
+        embed_dims (int): Decoder width. Defaults to 512.
+        depth (int): Decoder blocks. Defaults to 8.
+        num_heads (int): Decoder attention heads. Defaults to 16.
+        mlp_ratio (float): MLP ratio. Defaults to 4.
+        patch_size (int): Pixels per side of one predicted cell (the mask unit).
+            Defaults to 32.
+        in_chans (int): Image channels. Defaults to 3.
+        grid_size (tuple[int, int]): Mask grid of the pretraining input; fixes the
+            stored position table. Defaults to ``(7, 7)``.
+        norm_cfg (dict): Normalisation config. Defaults to LN with eps 1e-6.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: int = 1024,
+                 embed_dims: int = 512,
+                 depth: int = 8,
+                 num_heads: int = 16,
+                 mlp_ratio: float = 4.,
+                 patch_size: int = 32,
+                 in_chans: int = 3,
+                 grid_size: Sequence[int] = (7, 7),
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        self.patch_size = patch_size
+        self.grid_size = tuple(grid_size)
+        self.decoder_embed = nn.Linear(in_channels, embed_dims)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        self.decoder_pos_embed = nn.Parameter(
+            sincos_pos_embed_2d(self.grid_size, embed_dims)[None], requires_grad=False)
+        self.decoder_blocks = nn.ModuleList([
+            TransformerEncoderLayer(
+                embed_dims, num_heads, int(mlp_ratio * embed_dims), qkv_bias=True,
+                norm_cfg=norm_cfg) for _ in range(depth)
+        ])
+        self.decoder_norm = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.decoder_pred = nn.Linear(embed_dims, patch_size**2 * in_chans)
+
+    def init_weights(self):
+        super().init_weights()
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            return
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.LayerNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        nn.init.normal_(self.mask_token, std=.02)
+
+    def pos_embed_for(self, grid: Tuple[int, int]) -> torch.Tensor:
+        if tuple(grid) == self.grid_size:
+            return self.decoder_pos_embed
+        return sincos_pos_embed_2d(grid, self.decoder_pos_embed.shape[-1]).to(
+            self.decoder_pos_embed)[None]
+
+    def forward(self, latent: torch.Tensor, group_ids: torch.Tensor,
+                groups: torch.Tensor) -> torch.Tensor:
+        """Reconstruct the images of ``groups`` from each mixed input.
+
+        Args:
+            latent (torch.Tensor): ``(M, L, C)`` encoder output on the mask grid.
+            group_ids (torch.Tensor): ``(M, gh, gw)`` group ids of the mixed inputs.
+            groups (torch.Tensor): ``(G,)`` groups (images) to reconstruct.
+
+        Returns:
+            torch.Tensor: ``(M, G, L, patch_size**2 * in_chans)`` predictions.
+        """
+        m, num_tokens, _ = latent.shape
+        x = self.decoder_embed(latent)
+        x = unmix_tokens(x, group_ids.flatten(1), self.mask_token.view(-1), groups)
+        x = x.flatten(0, 1) + self.pos_embed_for(group_ids.shape[1:])
+        for block in self.decoder_blocks:
+            x = block(x)
+        x = self.decoder_pred(self.decoder_norm(x))
+        return x.view(m, len(groups), num_tokens, -1)

@@ -1,0 +1,54 @@
+"""Random mask sampling shared by the mixing-based and masking-based methods."""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+
+
+def sample_group_ids(num_inputs: int,
+                     grid_size: Tuple[int, int],
+                     num_groups: int,
+                     shared: bool = False,
+                     generator: Optional[torch.Generator] = None,
+                     device=None) -> torch.Tensor:
+    """Partition a mask grid at random into ``num_groups`` near-equal groups.
+
+    Every cell gets a group id in ``[0, num_groups)``. Group sizes differ by at most
+    one cell (``L // N`` or ``L // N + 1`` for ``L`` cells), which groups receive the
+    extra cell is random, and the cells of each group are a uniformly random subset.
+    With ``N`` images mixed, group ``g`` is where image ``g`` is visible, so each image
+    is masked on ``1 - 1/N`` of the grid up to that rounding.
+
+    Args:
+        num_inputs (int): Number of independent partitions (mixed inputs).
+        grid_size (tuple[int, int]): Mask grid ``(gh, gw)``.
+        num_groups (int): Number of groups ``N``.
+        shared (bool): Draw one partition and repeat it for every input.
+        generator (torch.Generator, optional): Source of randomness; the global
+            RNG (seeded by mmengine's ``randomness`` setting) when None.
+        device: Device of the result.
+
+    Returns:
+        torch.LongTensor: Group ids of shape ``(num_inputs, gh, gw)``.
+    """
+    gh, gw = grid_size
+    num_cells = gh * gw
+    if num_groups < 1 or num_groups > num_cells:
+        raise ValueError(f'cannot split a {gh}x{gw} mask grid into {num_groups} groups')
+    draws = 1 if shared else num_inputs
+    # arange % N gives the balanced multiset of labels; a random relabelling decides
+    # which groups get the extra cell and a random permutation places the cells.
+    balanced = torch.arange(num_cells, device=device) % num_groups
+    relabel = torch.rand(draws, num_groups, generator=generator, device=device).argsort(dim=1)
+    labels = relabel.gather(1, balanced.expand(draws, -1))
+    order = torch.rand(draws, num_cells, generator=generator, device=device).argsort(dim=1)
+    ids = labels.gather(1, order).view(draws, gh, gw)
+    return ids.expand(num_inputs, -1, -1) if shared else ids
+
+
+def upsample_group_ids(group_ids: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+    """Nearest-neighbour upsampling of ``(M, gh, gw)`` group ids to ``size``."""
+    if tuple(group_ids.shape[-2:]) == tuple(size):
+        return group_ids
+    up = F.interpolate(group_ids[:, None].float(), size=size, mode='nearest')
+    return up[:, 0].long()

@@ -1,0 +1,41 @@
+"""Position-embedding helpers: fixed 2-D sin-cos tables and resizing of learned tables."""
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+
+def sincos_pos_embed_2d(grid_size: Tuple[int, int], embed_dims: int,
+                        temperature: float = 10000.) -> torch.Tensor:
+    """Fixed 2-D sin-cos position embedding of shape ``(gh*gw, embed_dims)``.
+
+    Half of the channels encode the row and half the column, each as
+    ``[sin(pos * w_k), cos(pos * w_k)]`` with geometric frequencies ``w_k``; this is
+    the table MAE, MMPretrain and the MixMIM authors use (row-major token order).
+    """
+    if embed_dims % 4:
+        raise ValueError(f'embed_dims={embed_dims} must be divisible by 4 for 2-D sin-cos')
+    gh, gw = grid_size
+    quarter = embed_dims // 4
+    omega = 1. / temperature**(torch.arange(quarter, dtype=torch.float64) / quarter)
+    rows, cols = torch.meshgrid(
+        torch.arange(gh, dtype=torch.float64), torch.arange(gw, dtype=torch.float64),
+        indexing='ij')
+    out_w = cols.reshape(-1, 1) * omega.reshape(1, -1)
+    out_h = rows.reshape(-1, 1) * omega.reshape(1, -1)
+    table = torch.cat([out_w.sin(), out_w.cos(), out_h.sin(), out_h.cos()], dim=1)
+    return table.float()
+
+
+def resize_rel_pos_bias_table(table: torch.Tensor, new_window: Tuple[int, int]) -> torch.Tensor:
+    """Bicubically resize a ``((2Wh-1)*(2Ww-1), heads)`` relative-position bias table."""
+    old_len, heads = table.shape
+    new_h, new_w = 2 * new_window[0] - 1, 2 * new_window[1] - 1
+    if old_len == new_h * new_w:
+        return table
+    old_side = int(round(old_len**.5))
+    if old_side * old_side != old_len:
+        raise ValueError(f'cannot resize a non-square relative position table of length {old_len}')
+    grid = table.T.reshape(1, heads, old_side, old_side)
+    grid = F.interpolate(grid.float(), size=(new_h, new_w), mode='bicubic', align_corners=False)
+    return grid.reshape(heads, new_h * new_w).T.to(table.dtype)

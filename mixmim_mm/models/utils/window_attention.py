@@ -1,0 +1,129 @@
+"""Window self-attention with a relative position bias and an optional same-source mask.
+
+Attention runs through ``torch.nn.functional.scaled_dot_product_attention``: the relative
+position bias and the "only attend to tokens of the same image" rule are passed as one
+additive mask (``-inf`` where not allowed), so fused kernels can be used and no ``-1e30``
+arithmetic is needed.
+"""
+from functools import lru_cache
+from typing import Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model.weight_init import trunc_normal_
+
+from .pos_embed import resize_rel_pos_bias_table
+
+
+@lru_cache(maxsize=64)
+def _relative_position_index(window: Tuple[int, int], table_window: int) -> torch.Tensor:
+    """Index into a ``(2T-1)^2`` bias table for every query/key pair of a window.
+
+    A window smaller than the table's (a stage narrower than its window) reuses the
+    central part of the table, so one learned table serves every smaller window.
+    """
+    wh, ww = window
+    coords = torch.stack(torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing='ij'))
+    coords = coords.flatten(1)
+    rel = coords[:, :, None] - coords[:, None, :] + (table_window - 1)
+    return rel[0] * (2 * table_window - 1) + rel[1]
+
+
+def window_partition(x: torch.Tensor, window: Tuple[int, int]) -> torch.Tensor:
+    """``(B, H, W, *C)`` -> ``(B * nW, wh * ww, *C)``; H and W must be multiples of the window."""
+    b, h, w = x.shape[:3]
+    wh, ww = window
+    rest = x.shape[3:]
+    x = x.view(b, h // wh, wh, w // ww, ww, *rest)
+    x = x.transpose(2, 3)
+    return x.reshape(b * (h // wh) * (w // ww), wh * ww, *rest)
+
+
+def window_reverse(windows: torch.Tensor, window: Tuple[int, int], size: Tuple[int, int]):
+    """Inverse of :func:`window_partition` for ``(B * nW, wh * ww, C)`` windows."""
+    wh, ww = window
+    h, w = size
+    c = windows.shape[-1]
+    x = windows.view(-1, h // wh, w // ww, wh, ww, c).transpose(2, 3)
+    return x.reshape(-1, h, w, c)
+
+
+def same_group_mask(group_windows: torch.Tensor) -> torch.Tensor:
+    """``(B*nW, n)`` group ids -> ``(B*nW, 1, n, n)`` bool, True where query and key share a group."""
+    return (group_windows[:, :, None] == group_windows[:, None, :])[:, None]
+
+
+class WindowAttention(nn.Module):
+    """Multi-head self-attention inside non-overlapping windows.
+
+    Args:
+        embed_dims (int): Channels of the tokens.
+        num_heads (int): Attention heads.
+        window_size (int): Side of the (square) window the relative position
+            bias table is built for; smaller windows use its central part.
+        qkv_bias (bool): Add a bias to the qkv projection. Defaults to True.
+        attn_drop (float): Dropout on attention weights. Defaults to 0.
+        proj_drop (float): Dropout after the output projection. Defaults to 0.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: int,
+                 qkv_bias: bool = True,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.):
+        super().__init__()
+        if embed_dims % num_heads:
+            raise ValueError(f'embed_dims={embed_dims} is not divisible by num_heads={num_heads}')
+        self.num_heads = num_heads
+        self.window_size = window_size
+        self.attn_drop = attn_drop
+        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * window_size - 1)**2, num_heads))
+        trunc_normal_(self.relative_position_bias_table, std=.02)
+
+    def relative_position_bias(self, window: Tuple[int, int]) -> torch.Tensor:
+        """``(heads, n, n)`` bias for a ``window`` no larger than ``window_size``."""
+        index = _relative_position_index(tuple(window), self.window_size)
+        index = index.to(self.relative_position_bias_table.device)
+        n = window[0] * window[1]
+        bias = self.relative_position_bias_table[index.view(-1)].view(n, n, -1)
+        return bias.permute(2, 0, 1)
+
+    def forward(self, x: torch.Tensor, window: Tuple[int, int],
+                allowed: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Attend within windows.
+
+        Args:
+            x (torch.Tensor): ``(B*nW, n, C)`` window tokens.
+            window (tuple[int, int]): The window shape, ``wh * ww == n``.
+            allowed (torch.Tensor, optional): ``(B*nW, 1, n, n)`` bool, True where
+                a query may attend to a key. Every query must be allowed at least itself.
+        """
+        b, n, c = x.shape
+        qkv = self.qkv(x).view(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        bias = self.relative_position_bias(window).unsqueeze(0).to(q.dtype)
+        if allowed is not None:
+            bias = bias.masked_fill(~allowed, float('-inf'))
+        x = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.)
+        x = x.transpose(1, 2).reshape(b, n, c)
+        return self.proj_drop(self.proj(x))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Checkpoints trained with another window (e.g. 14 in pretraining, 16 or 32
+        # for detection) carry a differently sized table: resize it bicubically.
+        key = prefix + 'relative_position_bias_table'
+        if key in state_dict:
+            table = state_dict[key]
+            if table.shape != self.relative_position_bias_table.shape and \
+                    table.shape[1] == self.num_heads:
+                state_dict[key] = resize_rel_pos_bias_table(
+                    table, (self.window_size, self.window_size))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
