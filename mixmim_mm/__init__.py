@@ -5,5 +5,5 @@ MMPretrain's registries, so a config only needs::
 
     custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 """
-from . import datasets, engine, models, visualization  # noqa: F401
+from . import converters, datasets, engine, models, utils, visualization  # noqa: F401
 from .version import __version__  # noqa: F401

@@ -176,10 +176,14 @@ class ConvMAEViT(BaseModule):
             Defaults to ``(2, )``.
         out_type (str): Form of the stage-3 output in the unmasked forward: ``'raw'``
             (B, L, C) tokens, ``'featmap'`` (B, C, H/16, W/16) or ``'avg_featmap'`` (B, C)
-            token mean followed by ``fc_norm`` (the authors' global-pool fine-tuning head).
-            Defaults to ``'raw'``.
-        final_norm (bool): Apply the final LayerNorm to the stage-3 tokens in the unmasked
-            forward (pretraining always applies it). Defaults to True.
+            token mean. Defaults to ``'raw'``.
+        final_norm (bool): Build the final LayerNorm ``norm`` and apply it to the stage-3
+            tokens (required for pretraining). With ``final_norm=False`` and
+            ``out_type='avg_featmap'`` a new ``fc_norm`` normalises the pooled token instead,
+            the authors' global-pool fine-tuning head. Defaults to True.
+        frozen_stages (int): Freeze (no grad, eval mode) stages up to this one: 1 = stage-1
+            embedding and blocks, 2 = also stage 2, 3 = the whole encoder (linear probing).
+            -1 or 0 freezes nothing. Defaults to -1.
         conv_norm_eps (float): LayerNorm epsilon of the convolution stages and patch
             embeddings (PyTorch default in the authors' code). Defaults to 1e-5.
         norm_cfg (dict): Norm of the transformer blocks and final norms.
@@ -205,6 +209,7 @@ class ConvMAEViT(BaseModule):
                  out_indices: Sequence[int] = (2, ),
                  out_type: str = 'raw',
                  final_norm: bool = True,
+                 frozen_stages: int = -1,
                  conv_norm_eps: float = 1e-5,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
@@ -266,8 +271,9 @@ class ConvMAEViT(BaseModule):
                 qkv_bias=True,
                 norm_cfg=norm_cfg) for i in range(depths[2])
         ])
-        self.norm = build_norm_layer(norm_cfg, dims[2])
-        if out_type == 'avg_featmap':
+        if final_norm:
+            self.norm = build_norm_layer(norm_cfg, dims[2])
+        elif out_type == 'avg_featmap':
             self.fc_norm = build_norm_layer(norm_cfg, dims[2])
         if with_fusion:
             self.stage1_fusion = nn.Conv2d(dims[0], dims[2], STAGE_STRIDES[1] * STAGE_STRIDES[2],
@@ -275,6 +281,10 @@ class ConvMAEViT(BaseModule):
             self.stage2_fusion = nn.Conv2d(dims[1], dims[2], STAGE_STRIDES[2],
                                            stride=STAGE_STRIDES[2])
         self._register_load_state_dict_pre_hook(self._resize_pos_embed_on_load)
+        if frozen_stages > 3:
+            raise ValueError(f'ConvMAEViT: frozen_stages={frozen_stages} must be <= 3')
+        self.frozen_stages = frozen_stages
+        self._freeze_stages()
 
     # ------------------------------------------------------------------ construction helpers
     def _parse_arch(self, arch: Union[str, dict]) -> dict:
@@ -337,6 +347,30 @@ class ConvMAEViT(BaseModule):
         table = sincos_pos_embed_2d(tuple(grid), self.embed_dims)
         return table.to(self.pos_embed).unsqueeze(0)
 
+    def _frozen_modules(self) -> List[nn.Module]:
+        groups = [
+            [self.patch_embed1, self.stage1],
+            [self.patch_embed2, self.stage2],
+            [self.patch_embed3, self.token_proj, self.layers] +
+            [getattr(self, name) for name in ('norm', 'stage1_fusion', 'stage2_fusion')
+             if hasattr(self, name)],
+        ]
+        return [m for group in groups[:max(self.frozen_stages, 0)] for m in group]
+
+    def _freeze_stages(self) -> None:
+        for module in self._frozen_modules():
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+        if self.frozen_stages >= 3:
+            self.pos_embed.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for module in self._frozen_modules():
+            module.eval()
+        return self
+
     # ------------------------------------------------------------------------------ forward
     def _check_input(self, x: torch.Tensor) -> Tuple[int, int]:
         if x.dim() != 4 or x.shape[-2] % TOKEN_STRIDE or x.shape[-1] % TOKEN_STRIDE:
@@ -358,8 +392,9 @@ class ConvMAEViT(BaseModule):
 
     def forward_masked(self, x: torch.Tensor):
         """ConvMAE pretraining: see the module docstring."""
-        if not self.with_fusion:
-            raise RuntimeError('ConvMAEViT: masked pretraining needs with_fusion=True')
+        if not (self.with_fusion and self.final_norm):
+            raise RuntimeError('ConvMAEViT: masked pretraining needs with_fusion=True and '
+                               'final_norm=True')
         gh, gw = self._check_input(x)
         b = x.shape[0]
         ids_keep, mask, ids_restore = random_token_masking(
@@ -413,7 +448,8 @@ class ConvMAEViT(BaseModule):
         elif self.out_type == 'featmap':
             outs.append(x.transpose(1, 2).reshape(x.shape[0], -1, gh, gw))
         else:
-            outs.append(self.fc_norm(x.mean(dim=1)))
+            pooled = x.mean(dim=1)
+            outs.append(pooled if self.final_norm else self.fc_norm(pooled))
         return tuple(outs)
 
     def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:

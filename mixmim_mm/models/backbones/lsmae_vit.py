@@ -1,0 +1,67 @@
+"""MAE encoder with grouped masking, for long-sequence MAE (LSMAE).
+
+Hu et al., "Exploring Long-Sequence Masked Autoencoders" (arXiv:2210.07224). LSMAE pretrains
+a ViT on a longer token sequence (448 px with 16-px patches: 28x28 = 784 tokens) and decouples
+the mask unit from the patch: the authors' ``--mask_downsampling 2`` masks 2x2 groups of patches
+together (a 32-px mask unit), so the masking task is as hard as at 224 px. The model is
+fine-tuned at 224 px like any MAE checkpoint (the position embedding is resized on load).
+"""
+from typing import Tuple
+
+import torch
+from mmpretrain.models.selfsup.mae import MAEViT
+from mmpretrain.registry import MODELS
+
+
+@MODELS.register_module()
+class LSMAEViT(MAEViT):
+    """MMPretrain's ``MAEViT`` whose random mask is drawn on groups of ``mask_unit`` patches.
+
+    Each ``mask_unit x mask_unit`` group of patches is kept or masked as a whole, per sample,
+    with MMPretrain's keep count ``int(L * (1 - mask_ratio))``; when that count is a multiple
+    of the group size (e.g. 784 tokens, ratio 0.75, unit 2) no group is split. ``mask_unit=1``
+    is exactly MAE's per-patch masking.
+
+    Args:
+        mask_unit (int): Side of a mask group in patches (``--mask_downsampling`` of the
+            authors' code). Defaults to 2.
+        **kwargs: Arguments of ``MAEViT`` (``arch``, ``img_size``, ``patch_size``,
+            ``mask_ratio``, ...).
+    """
+
+    def __init__(self, mask_unit: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(mask_unit, int) or mask_unit < 1:
+            raise ValueError(f'LSMAEViT: mask_unit must be a positive int, got {mask_unit!r}')
+        gh, gw = self.patch_resolution
+        if gh % mask_unit or gw % mask_unit:
+            raise ValueError(f'LSMAEViT: the {gh}x{gw} patch grid (img_size / patch_size) is '
+                             f'not divisible by mask_unit={mask_unit}')
+        self.mask_unit = mask_unit
+
+    def random_masking(self, x: torch.Tensor, mask_ratio: float = 0.75
+                       ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Grouped random masking of ``(B, L, C)`` tokens in raster order.
+
+        Returns:
+            tuple: visible tokens ``(B, L_keep, C)``, mask ``(B, L)`` (1 = masked) and
+            ``ids_restore`` ``(B, L)``, as ``MAEViT.random_masking``.
+        """
+        b, num_tokens, dims = x.shape
+        gh, gw = self.patch_resolution
+        if num_tokens != gh * gw:
+            raise ValueError(f'LSMAEViT: got {num_tokens} tokens for a {gh}x{gw} patch grid')
+        k = self.mask_unit
+        len_keep = int(num_tokens * (1 - mask_ratio))
+        # One noise value per group, shared by its k*k patches; a stable sort then keeps the
+        # members of a group next to each other, so groups are kept or dropped together.
+        noise = torch.rand(b, gh // k, gw // k, device=x.device)
+        noise = noise.repeat_interleave(k, 1).repeat_interleave(k, 2).reshape(b, num_tokens)
+        ids_shuffle = torch.argsort(noise, dim=1, stable=True)
+        ids_restore = torch.argsort(ids_shuffle, dim=1)
+        ids_keep = ids_shuffle[:, :len_keep]
+        x_masked = x.gather(1, ids_keep.unsqueeze(-1).expand(-1, -1, dims))
+        mask = torch.ones(b, num_tokens, device=x.device)
+        mask[:, :len_keep] = 0
+        mask = mask.gather(1, ids_restore)
+        return x_masked, mask, ids_restore

@@ -1,0 +1,1 @@
+from .complexity import get_flops_params  # noqa: F401
