@@ -176,7 +176,9 @@ def make_images(root: Path, count=4):
         mmcv.imwrite(rng.integers(0, 256, size=shape, dtype=np.uint8), str(root / f'{i}.png'))
 
 
-@pytest.mark.parametrize('name', sorted(PRETRAIN))
+# One config per host; the 800-epoch configs differ only in their schedule.
+@pytest.mark.parametrize('name', ['pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
+                                  'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py'])
 def test_two_runner_iterations_give_finite_loss(name, tmp_path):
     make_images(tmp_path / 'images')
     cfg = load(name)
