@@ -6,7 +6,7 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from .pixmim import attach_preprocessor_normalization
+from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
 
 
 @MODELS.register_module()

@@ -7,6 +7,7 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
 from ..utils.mask_sampling import sample_group_ids
 from ..utils.mixing import MIX_MODES, mixing_plan
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
@@ -87,6 +88,9 @@ class MixMAE(BaseSelfSupervisor):
             target_generator=target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        if self.with_target_generator:
+            # e.g. a low-pass target works on pixels: give it the preprocessor's mean/std.
+            attach_preprocessor_normalization(self)
         self.num_images = num_images
         self.mix_mode = mix_mode
         self.shared_mask = shared_mask

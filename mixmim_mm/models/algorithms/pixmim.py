@@ -21,40 +21,9 @@ from mmpretrain.models.selfsup.mff import MFF
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
+
 DEFAULT_TARGET_GENERATOR = dict(type='LowPassTargetGenerator', radius=40)
-
-
-def attach_preprocessor_normalization(model: nn.Module) -> None:
-    """Give ``model.target_generator`` the mean/std of ``model.data_preprocessor``.
-
-    The low-pass filter is defined on pixel values, while the algorithm receives normalised
-    inputs; the preprocessor is the one place those statistics live, so they are copied from
-    it instead of being repeated in the target generator config.
-
-    Raises:
-        ValueError: if the generator was configured with statistics that differ from the
-            preprocessor's.
-    """
-    generator = model.target_generator
-    if not hasattr(generator, 'set_normalization'):
-        return
-    preprocessor = model.data_preprocessor
-    if getattr(preprocessor, '_enable_normalize', False):
-        mean = preprocessor.mean.detach().flatten().float().cpu()
-        std = preprocessor.std.detach().flatten().float().cpu()
-    else:
-        mean = std = None
-    own_mean, own_std = getattr(generator, 'mean', None), getattr(generator, 'std', None)
-    if own_mean is not None:
-        if mean is None or not (torch.allclose(own_mean.flatten().cpu(), mean)
-                                and torch.allclose(own_std.flatten().cpu(), std)):
-            raise ValueError(
-                f'{type(model).__name__}: target_generator mean/std '
-                f'({own_mean.flatten().tolist()}, {own_std.flatten().tolist()}) differ from the '
-                f'data_preprocessor ({None if mean is None else mean.tolist()}, '
-                f'{None if std is None else std.tolist()}); leave them out of the '
-                f'target_generator config, they are read from data_preprocessor')
-    generator.set_normalization(mean, std)
 
 
 @MODELS.register_module()

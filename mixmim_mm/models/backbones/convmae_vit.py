@@ -91,12 +91,13 @@ class ConvPatchEmbed(nn.Module):
         in_channels (int): Input channels.
         embed_dims (int): Output channels.
         stride (int): Kernel size and stride.
+        norm_eps (float): LayerNorm epsilon (PyTorch's default 1e-5 in the authors' code).
     """
 
-    def __init__(self, in_channels: int, embed_dims: int, stride: int):
+    def __init__(self, in_channels: int, embed_dims: int, stride: int, norm_eps: float = 1e-5):
         super().__init__()
         self.proj = nn.Conv2d(in_channels, embed_dims, kernel_size=stride, stride=stride)
-        self.norm = ChannelLayerNorm(embed_dims)
+        self.norm = ChannelLayerNorm(embed_dims, eps=norm_eps)
         self.act = nn.GELU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -244,18 +245,18 @@ class ConvMAEViT(BaseModule):
         self.learnable_pos_embed = learnable_pos_embed
 
         dpr = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
-        self.patch_embed1 = ConvPatchEmbed(in_channels, dims[0], STAGE_STRIDES[0])
+        self.patch_embed1 = ConvPatchEmbed(in_channels, dims[0], STAGE_STRIDES[0], conv_norm_eps)
         self.stage1 = ModuleList([
             MaskedConvBlock(dims[0], mlp_ratios[0], drop_path_rate=dpr[i], norm_eps=conv_norm_eps)
             for i in range(depths[0])
         ])
-        self.patch_embed2 = ConvPatchEmbed(dims[0], dims[1], STAGE_STRIDES[1])
+        self.patch_embed2 = ConvPatchEmbed(dims[0], dims[1], STAGE_STRIDES[1], conv_norm_eps)
         self.stage2 = ModuleList([
             MaskedConvBlock(
                 dims[1], mlp_ratios[1], drop_path_rate=dpr[depths[0] + i], norm_eps=conv_norm_eps)
             for i in range(depths[1])
         ])
-        self.patch_embed3 = ConvPatchEmbed(dims[1], dims[2], STAGE_STRIDES[2])
+        self.patch_embed3 = ConvPatchEmbed(dims[1], dims[2], STAGE_STRIDES[2], conv_norm_eps)
         # The authors add a linear projection after the last patch embedding.
         self.token_proj = nn.Linear(dims[2], dims[2])
         self.pos_embed = nn.Parameter(

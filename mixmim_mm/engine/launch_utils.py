@@ -1,0 +1,138 @@
+"""Config adjustments that ``tools/train.py`` and ``tools/test.py`` apply before building a Runner.
+
+They let the same config run on a GPU cluster and on a CPU-only machine (a laptop, CI):
+
+* :func:`use_atomic_checkpoints` - crash-safe checkpoints unless the config chose a backend.
+* :func:`setup_cpu_distributed` - ``dist_train.sh CONFIG 2`` without CUDA: gloo instead of
+  nccl, and a process group that mmengine would otherwise fail to create.
+* :func:`disable_amp_without_accelerator` - mmengine's ``AmpOptimWrapper`` refuses to run
+  without a GPU/NPU/MLU, so AMP configs fall back to fp32 there.
+
+Each change is logged.
+"""
+import datetime
+import os
+import subprocess
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.hooks import CheckpointHook
+from mmengine.logging import print_log
+
+_PLAIN_CHECKPOINT_HOOK = ('CheckpointHook', 'mmengine.CheckpointHook', CheckpointHook)
+_DDP_WRAPPERS = ('MMDistributedDataParallel', 'mmengine.MMDistributedDataParallel')
+
+
+def _log(msg: str, level: str = 'INFO') -> None:
+    # Before the process group exists every rank would print; keep rank 0 only.
+    if int(os.environ.get('RANK', '0')) == 0:
+        import logging
+        print_log(f'[mixmim_mm] {msg}', logger='current', level=getattr(logging, level))
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Make the checkpoint hook write crash-safe checkpoints when the config allows it.
+
+    If ``default_hooks.checkpoint`` sets neither ``backend_args`` nor ``file_client_args``,
+    it gets ``backend_args=dict(backend='atomic_local')``. If its type is mmengine's plain
+    ``CheckpointHook``, it becomes ``AtomicCheckpointHook`` (same arguments), which also
+    replaces ``last_checkpoint`` atomically and deletes old checkpoints only after saving.
+
+    Args:
+        cfg (Config): The full config; changed in place.
+    """
+    ckpt_cfg = cfg.get('default_hooks', {}).get('checkpoint')
+    if not ckpt_cfg:
+        return
+    if ckpt_cfg.get('backend_args') is None and ckpt_cfg.get('file_client_args') is None:
+        ckpt_cfg['backend_args'] = dict(backend='atomic_local')
+        _log("checkpoint hook: no backend set, using backend_args=dict(backend='atomic_local')")
+    if ckpt_cfg.get('type') in _PLAIN_CHECKPOINT_HOOK:
+        ckpt_cfg['type'] = 'AtomicCheckpointHook'
+        _log('checkpoint hook: CheckpointHook -> AtomicCheckpointHook (crash-safe '
+             'last_checkpoint and rotation)')
+
+
+def disable_amp_without_accelerator(cfg: Config) -> None:
+    """Replace ``AmpOptimWrapper`` by ``OptimWrapper`` when there is no GPU/NPU/MLU/MUSA.
+
+    Args:
+        cfg (Config): The full config; changed in place.
+    """
+    optim_cfg = cfg.get('optim_wrapper')
+    if not optim_cfg or optim_cfg.get('type') not in ('AmpOptimWrapper',
+                                                       'mmengine.AmpOptimWrapper'):
+        return
+    if get_device() != 'cpu':
+        return
+    optim_cfg['type'] = 'OptimWrapper'
+    for key in ('loss_scale', 'dtype', 'use_fsdp'):
+        optim_cfg.pop(key, None)
+    _log('no GPU: AmpOptimWrapper needs one, training in fp32 with OptimWrapper instead',
+         level='WARNING')
+
+
+def _export_slurm_env() -> None:
+    """Translate SLURM's variables into the env:// ones ``init_process_group`` reads."""
+    os.environ.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in os.environ:
+        node_list = os.environ['SLURM_NODELIST']
+        os.environ['MASTER_ADDR'] = subprocess.getoutput(
+            f'scontrol show hostname {node_list} | head -n1')
+    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+    os.environ['RANK'] = os.environ['SLURM_PROCID']
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Prepare a distributed launch on a machine without CUDA; a no-op otherwise.
+
+    Three things differ from the GPU path:
+
+    1. ``env_cfg.dist_cfg.backend`` becomes ``'gloo'`` (nccl needs CUDA);
+    2. the process group is created here, because mmengine's ``init_dist`` calls
+       ``torch.cuda.set_device`` first, which fails without a driver; the Runner then sees
+       an initialised group and skips its own;
+    3. ``MMDistributedDataParallel`` gets ``device_ids=None``, as DDP requires for CPU
+       modules (mmengine passes ``[LOCAL_RANK]``).
+
+    Args:
+        cfg (Config): The full config; changed in place.
+        launcher (str): ``'none'``, ``'pytorch'`` (torchrun), ``'slurm'`` or ``'mpi'``.
+
+    Returns:
+        bool: Whether the CPU set-up was applied.
+    """
+    if launcher == 'none' or torch.cuda.is_available():
+        return False
+    if launcher == 'mpi':
+        raise ValueError('--launcher mpi needs CUDA; on a CPU-only machine use '
+                         '--launcher pytorch (tools/dist_train.sh) or slurm.')
+
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    old_backend = dist_cfg.get('backend', 'nccl')
+    if old_backend != 'gloo':
+        dist_cfg['backend'] = 'gloo'
+        _log(f'no CUDA device: env_cfg.dist_cfg.backend {old_backend!r} -> \'gloo\'')
+
+    wrapper_cfg = cfg.get('model_wrapper_cfg')
+    if wrapper_cfg is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False),
+            device_ids=None)
+    elif wrapper_cfg.get('type', 'MMDistributedDataParallel') in _DDP_WRAPPERS:
+        wrapper_cfg['device_ids'] = None
+
+    if not torch_dist.is_initialized():
+        if launcher == 'slurm':
+            _export_slurm_env()
+        kwargs = {k: v for k, v in dist_cfg.items() if k != 'backend'}
+        if kwargs.get('timeout') is not None:
+            kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
+        torch_dist.init_process_group(backend='gloo', **kwargs)
+    return True
