@@ -22,7 +22,8 @@ py="$venv/bin/python"
 pip_q=(-m pip install --disable-pip-version-check --progress-bar off -q)
 
 stamp="$venv/.mixmim_mm_stamp"
-want="$(cat "$constraints" "$repo/setup.cfg" | sha256sum | cut -d' ' -f1)"
+# Editing this script also triggers a refresh.
+want="$(cat "$constraints" "$repo/setup.cfg" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$py" -c 'import mixmim_mm, mmcv.ops' 2>/dev/null; then
   echo "[setup_env] environment up to date ($venv)"
   exit 0
@@ -33,6 +34,10 @@ pin() { grep -E "^$1==" "$constraints" | head -n1; }
 echo "[setup_env] installing torch/torchvision ($(pin torch), $(pin torchvision))"
 "$py" "${pip_q[@]}" wheel
 "$py" "${pip_q[@]}" -c "$constraints" torch torchvision numpy
+# torch 2.14 needs setuptools >= 77.0.3; mmengine 0.10.7 imports pkg_resources (gone in
+# setuptools 82) to resolve `mmpretrain::` config bases.
+setuptools_pin='setuptools>=77.0.3,<81'
+"$py" "${pip_q[@]}" "$setuptools_pin"
 
 if ! "$py" -c 'import mmcv, mmcv.ops' 2>/dev/null; then
   echo "[setup_env] installing $(pin mmcv)"
@@ -46,11 +51,11 @@ if ! "$py" -c 'import mmcv, mmcv.ops' 2>/dev/null; then
     # torch >= 2.14 headers need C++20; mmcv 2.1.0's setup.py hard-codes C++17.
     sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
     "$py" "${pip_q[@]}" -c "$constraints" addict mmengine opencv-python packaging pyyaml yapf
-    # mmcv 2.1.0's setup.py imports pkg_resources (gone in setuptools >= 70); torch wants a newer
-    # one at run time, so the old setuptools is only used for this build.
+    # mmcv 2.1.0's setup.py only builds with setuptools < 70; torch wants a newer one at run
+    # time, so the old setuptools is only used for this build.
     "$py" "${pip_q[@]}" 'setuptools<70'
     MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-2}" "$py" "${pip_q[@]}" --no-build-isolation "$src"
-    "$py" "${pip_q[@]}" 'setuptools>=70'
+    "$py" "${pip_q[@]}" "$setuptools_pin"
     rm -rf "$build"
   fi
 fi

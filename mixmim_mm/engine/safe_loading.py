@@ -32,6 +32,7 @@ and a message hub, save, ``torch.load(..., weights_only=True)``, add what is rej
 
 Anything else in a checkpoint (a custom class, another dtype) is still rejected by torch.
 """
+import pickle
 from typing import Any, Callable, List, Tuple, Union
 
 import numpy as np
@@ -61,7 +62,6 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     """
     if obj is HistoryBuffer and name in _HISTORY_BUFFER_STATISTICS:
         return getattr(HistoryBuffer, name)
-    import pickle
     raise pickle.UnpicklingError(
         f'weights_only load: getattr({obj!r}, {name!r}) is not allowed; mixmim_mm only '
         f'allows getattr(HistoryBuffer, name) for name in {_HISTORY_BUFFER_STATISTICS}.')

@@ -5,21 +5,23 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.registry import DefaultScope
 from PIL import Image
 
 import mixmim_mm  # noqa: F401
 from mmpretrain.registry import MODELS
-from mmpretrain.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted(
+ALL_CONFIGS = sorted(
     [p for p in (ROOT / 'configs/convmae').rglob('*.py')] +
     [p for p in (ROOT / 'configs/pixmim').glob('*convmae*.py')] +
     [p for p in (ROOT / 'configs/pixmim').glob('*lsmae*.py')])
+SEGMENTATION = 'pixmim_lsmae_upernet_vit-base-p16_8xb2-amp-160k_ade20k-512x512.py'
+CONFIGS = [p for p in ALL_CONFIGS if p.name != SEGMENTATION]  # MMPretrain models
 
 
 def load(name: str) -> Config:
-    return Config.fromfile(str(next(p for p in CONFIGS if p.name == name)))
+    return Config.fromfile(str(next(p for p in ALL_CONFIGS if p.name == name)))
 
 
 def build_model(cfg: Config):
@@ -27,24 +29,25 @@ def build_model(cfg: Config):
     # As mmengine's Runner does: the top-level data_preprocessor fills the model's.
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    return MODELS.build(model_cfg)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(model_cfg)
 
 
 def test_configs_are_found():
-    assert len(CONFIGS) == 12
+    assert len(ALL_CONFIGS) == 13
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.name for p in CONFIGS])
 def test_config_builds_model_and_train_pipeline(path, tmp_path):
-    register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(str(path))
     if cfg.model.backbone.type in ('ConvMAEViT', 'LSMAEViT'):  # plugin types need the import
         assert cfg.custom_imports == dict(imports=['mixmim_mm'], allow_failed_imports=False)
     build_model(cfg)
     img = np.random.default_rng(0).integers(0, 256, size=(300, 500, 3), dtype=np.uint8)
     Image.fromarray(img).save(tmp_path / 'img.png')
-    pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
-    packed = pipeline(dict(img_path=str(tmp_path / 'img.png')))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+    packed = pipeline(dict(img_path=str(tmp_path / 'img.png'), gt_label=0))
     size = 448 if '448px' in path.name else 224
     assert tuple(packed['inputs'].shape) == (3, size, size)
 
@@ -105,5 +108,21 @@ def test_convmae_linear_probe_follows_table_11():
     opt = cfg.optim_wrapper.optimizer
     assert opt.type == 'LARS' and opt.lr == pytest.approx(0.1 * 4096 / 256)
     assert opt.weight_decay == 0 and cfg.train_cfg.max_epochs == 90
+    crops = [t for t in cfg.train_dataloader.dataset.pipeline if 'Crop' in t['type']]
+    assert [(t['type'], t['interpolation']) for t in crops] == [('RandomResizedCrop', 'bicubic')]
     model = build_model(cfg)
     assert not any(p.requires_grad for p in model.backbone.parameters())
+
+
+def test_lsmae_segmentation_uses_table_12_and_builds():
+    cfg = load(SEGMENTATION)
+    opt = cfg.optim_wrapper.optimizer
+    assert opt.type == 'AdamW' and opt.lr == 2e-4 and opt.weight_decay == 0.05
+    assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.75
+    assert 8 * cfg.train_dataloader.batch_size == 16 and cfg.train_cfg.max_iters == 160000
+    assert cfg.model.backbone.drop_path_rate == 0.1
+    import mmseg.models  # noqa: F401  (registers mmseg modules)
+    from mmseg.registry import MODELS as SEG_MODELS
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = SEG_MODELS.build(dict(cfg.model, pretrained=None))
+    assert model.backbone.layers[0].attn.relative_position_bias_table is not None

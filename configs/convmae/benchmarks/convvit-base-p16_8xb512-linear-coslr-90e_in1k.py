@@ -7,8 +7,15 @@ _base_ = ['mmpretrain::mae/benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k
 
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
+# RandomResizedCrop (bicubic, as MAE's and ConvMAE's linear probing) + flip.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
 # 8 GPUs x 512 = 4096
-train_dataloader = dict(batch_size=512)
+train_dataloader = dict(batch_size=512, dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     backbone=dict(

@@ -59,3 +59,18 @@ default_hooks = dict(
 )
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0, deterministic=True)
+
+# For tools/test.py: the same images, no shuffling.
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    pin_memory=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='CustomDataset',
+        data_root='data/tiny_generated_images',  # overridden by the tests
+        pipeline=train_pipeline))
+test_evaluator = dict(type='Accuracy', topk=(1, ))
+test_cfg = dict()

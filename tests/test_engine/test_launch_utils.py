@@ -1,0 +1,85 @@
+"""Config adjustments made by tools/train.py and tools/test.py before building the Runner."""
+import pytest
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.device import get_device
+
+from mixmim_mm.engine.launch_utils import (disable_amp_without_accelerator,
+                                           setup_cpu_distributed, use_atomic_checkpoints)
+
+cpu_only = pytest.mark.skipif(get_device() != 'cpu', reason='CPU-only behaviour')
+
+
+def _cfg(**checkpoint):
+    return Config(dict(
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, **checkpoint)),
+        optim_wrapper=dict(type='AmpOptimWrapper', loss_scale='dynamic',
+                           optimizer=dict(type='AdamW', lr=1e-3)),
+        env_cfg=dict(dist_cfg=dict(backend='nccl'))))
+
+
+def test_atomic_checkpoints_fill_in_backend_and_hook():
+    cfg = _cfg()
+    use_atomic_checkpoints(cfg)
+    assert cfg.default_hooks.checkpoint.backend_args == dict(backend='atomic_local')
+    assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
+
+
+def test_atomic_checkpoints_keep_a_chosen_backend():
+    cfg = _cfg(backend_args=dict(backend='local'))
+    use_atomic_checkpoints(cfg)
+    assert cfg.default_hooks.checkpoint.backend_args == dict(backend='local')
+
+
+def test_atomic_checkpoints_keep_a_custom_hook_type():
+    cfg = _cfg()
+    cfg.default_hooks.checkpoint.type = 'MyCheckpointHook'
+    use_atomic_checkpoints(cfg)
+    assert cfg.default_hooks.checkpoint.type == 'MyCheckpointHook'
+
+
+@cpu_only
+def test_amp_falls_back_to_fp32_on_cpu():
+    cfg = _cfg()
+    disable_amp_without_accelerator(cfg)
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    assert 'loss_scale' not in cfg.optim_wrapper
+
+
+def test_not_distributed_changes_nothing():
+    cfg = _cfg()
+    assert setup_cpu_distributed(cfg, 'none') is False
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+    assert 'model_wrapper_cfg' not in cfg
+
+
+@cpu_only
+def test_cpu_distributed_uses_gloo_and_cpu_ddp(monkeypatch):
+    for key, value in dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                           MASTER_ADDR='127.0.0.1', MASTER_PORT='0').items():
+        monkeypatch.setenv(key, value)
+    cfg = _cfg()
+    try:
+        assert setup_cpu_distributed(cfg, 'pytorch') is True
+        assert torch_dist.is_initialized()
+        assert torch_dist.get_backend() == 'gloo'
+    finally:
+        if torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    assert cfg.model_wrapper_cfg.type == 'MMDistributedDataParallel'
+    assert cfg.model_wrapper_cfg.device_ids is None
+
+
+@cpu_only
+def test_cpu_distributed_rejects_mpi():
+    with pytest.raises(ValueError, match='mpi'):
+        setup_cpu_distributed(_cfg(), 'mpi')
+
+
+def test_gpu_machine_keeps_nccl(monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    cfg = _cfg()
+    assert setup_cpu_distributed(cfg, 'pytorch') is False
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
