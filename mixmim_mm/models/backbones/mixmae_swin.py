@@ -102,7 +102,7 @@ class MixMAEBlock(nn.Module):
 
     def attention_mask(self, group_ids: Optional[torch.Tensor], batch_size: int,
                        size: Tuple[int, int]) -> Optional[torch.Tensor]:
-        """Bool ``(B*nW, 1, n, n)`` mask for this block's windows, or None if all may attend.
+        """Additive ``(B*nW, 1, n, n)`` mask for this block's windows, or None if all may attend.
 
         Tokens attend only within their group (source image). Padding tokens form a
         group of their own (-1), so real tokens never attend to padding.
@@ -118,7 +118,7 @@ class MixMAEBlock(nn.Module):
             group_ids = F.pad(group_ids, (0, pad_w, 0, pad_h), value=-1)
         return same_group_mask(window_partition(group_ids, window))
 
-    def forward(self, x: torch.Tensor, allowed: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, group_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         b, h, w, c = x.shape
         window = self.window_for((h, w))
         shortcut = x
@@ -127,7 +127,7 @@ class MixMAEBlock(nn.Module):
         if pad_h or pad_w:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         size = (h + pad_h, w + pad_w)
-        x = self.attn(window_partition(x, window), window, allowed)
+        x = self.attn(window_partition(x, window), window, group_mask)
         x = window_reverse(x, window, size)[:, :h, :w]
         x = shortcut + self.drop_path(x)
         return x + self.drop_path(self.mlp(self.norm2(x)))
@@ -323,9 +323,17 @@ class MixMAESwinTransformer(BaseBackbone):
                         f'map at input size {size}; choose window sizes that divide each stage')
 
     def init_weights(self):
-        super().init_weights()
         if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            # Not mmengine's PretrainedInit: ours also reads the authors' and MMPretrain's
+            # key formats, resizes the position embedding, and raises instead of warning
+            # when encoder weights would stay random (converters/pretrained_init.py).
+            from ...converters.pretrained_init import load_pretrained_backbone
+            if 'checkpoint' not in self.init_cfg:
+                raise KeyError(f"init_cfg={self.init_cfg} of type 'Pretrained' needs 'checkpoint'")
+            load_pretrained_backbone(self, self.init_cfg['checkpoint'], self.init_cfg.get('prefix'))
+            self._is_init = True
             return
+        super().init_weights()
         # xavier_uniform for every linear layer, as the paper (A.1) and MAE do.
         for m in self.modules():
             if isinstance(m, nn.Linear):

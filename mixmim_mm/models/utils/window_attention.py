@@ -49,9 +49,12 @@ def window_reverse(windows: torch.Tensor, window: Tuple[int, int], size: Tuple[i
     return x.reshape(-1, h, w, c)
 
 
-def same_group_mask(group_windows: torch.Tensor) -> torch.Tensor:
-    """``(B*nW, n)`` group ids -> ``(B*nW, 1, n, n)`` bool, True where query and key share a group."""
-    return (group_windows[:, :, None] == group_windows[:, None, :])[:, None]
+def same_group_mask(group_windows: torch.Tensor, dtype=torch.float32) -> torch.Tensor:
+    """``(B*nW, n)`` group ids -> ``(B*nW, 1, n, n)`` additive mask: 0 where query and key
+    share a group, ``-inf`` elsewhere (built once per stage, added to the position bias)."""
+    same = (group_windows[:, :, None] == group_windows[:, None, :])[:, None]
+    return torch.zeros(same.shape, dtype=dtype, device=same.device).masked_fill_(
+        ~same, float('-inf'))
 
 
 class WindowAttention(nn.Module):
@@ -96,21 +99,21 @@ class WindowAttention(nn.Module):
         return bias.permute(2, 0, 1)
 
     def forward(self, x: torch.Tensor, window: Tuple[int, int],
-                allowed: Optional[torch.Tensor] = None) -> torch.Tensor:
+                group_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Attend within windows.
 
         Args:
             x (torch.Tensor): ``(B*nW, n, C)`` window tokens.
             window (tuple[int, int]): The window shape, ``wh * ww == n``.
-            allowed (torch.Tensor, optional): ``(B*nW, 1, n, n)`` bool, True where
-                a query may attend to a key. Every query must be allowed at least itself.
+            group_mask (torch.Tensor, optional): ``(B*nW, 1, n, n)`` additive mask from
+                :func:`same_group_mask`; every query must be allowed at least itself.
         """
         b, n, c = x.shape
         qkv = self.qkv(x).view(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)
         bias = self.relative_position_bias(window).unsqueeze(0).to(q.dtype)
-        if allowed is not None:
-            bias = bias.masked_fill(~allowed, float('-inf'))
+        if group_mask is not None:
+            bias = bias + group_mask.to(q.dtype)
         x = F.scaled_dot_product_attention(
             q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.)
         x = x.transpose(1, 2).reshape(b, n, c)
