@@ -2,6 +2,7 @@
 # 63.8 LIN; Table 4: 52.3 AP box / 46.4 AP mask, 49.9 mIoU). Hyperparameters: Table 11.
 _base_ = [
     '../_base_/default_runtime.py',
+    '../_base_/schedules/warmup40e-coslr.py',
     'mmpretrain::_base_/datasets/imagenet_bs512_mae.py',
     '_base_/mixmae_swin-base-w14.py',
 ]
@@ -25,15 +26,8 @@ optim_wrapper = dict(
         bias_decay_mult=0.0,
         custom_keys={'mask_token': dict(decay_mult=0.0)}))
 
-max_epochs = 300
-warmup_epochs = 40
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0.0, by_epoch=True,
-         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# 40 warm-up epochs, then cosine to the end (the shared schedule base).
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300)
 
 default_hooks = dict(logger=dict(type='LoggerHook', interval=100))
 randomness = dict(seed=0, diff_rank_seed=True)

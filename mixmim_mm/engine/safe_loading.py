@@ -43,8 +43,6 @@ from mmengine.logging import HistoryBuffer
 # ``_set_default_statistics``); these are the only attributes a checkpoint needs.
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
-_registered = False
-
 
 def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     """Stand-in for ``builtins.getattr`` while unpickling with ``weights_only``.
@@ -106,12 +104,9 @@ def checkpoint_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
 def register_checkpoint_safe_globals() -> None:
     """Allow-list :func:`checkpoint_safe_globals` for ``torch.load(weights_only=True)``.
 
-    Safe to call more than once. Does nothing on torch versions without
-    ``torch.serialization.add_safe_globals`` (< 2.4), whose ``torch.load`` does not
+    Calling it again changes nothing (torch keeps a set). Does nothing on torch versions
+    without ``torch.serialization.add_safe_globals`` (< 2.4), whose ``torch.load`` does not
     default to ``weights_only=True`` anyway.
     """
-    global _registered
-    if _registered or not hasattr(torch.serialization, 'add_safe_globals'):
-        return
-    torch.serialization.add_safe_globals(checkpoint_safe_globals())
-    _registered = True
+    if hasattr(torch.serialization, 'add_safe_globals'):
+        torch.serialization.add_safe_globals(checkpoint_safe_globals())

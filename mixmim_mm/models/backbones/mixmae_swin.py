@@ -12,6 +12,7 @@ from mmpretrain.registry import MODELS
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.weight_init import init_transformer_weights
 from ..utils.window_attention import (WindowAttention, same_group_mask, window_partition,
                                       window_reverse)
 
@@ -334,15 +335,7 @@ class MixMAESwinTransformer(BaseBackbone):
             self._is_init = True
             return
         super().init_weights()
-        # xavier_uniform for every linear layer, as the paper (A.1) and MAE do.
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_transformer_weights(self)
         w = self.patch_embed.proj.weight
         nn.init.xavier_uniform_(w.view(w.shape[0], -1))
         if self.separation == 'mix_embedding':

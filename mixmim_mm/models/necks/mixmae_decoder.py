@@ -10,6 +10,7 @@ from mmpretrain.registry import MODELS
 
 from ..utils.mixing import unmix_tokens
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.weight_init import init_transformer_weights
 
 
 @MODELS.register_module()
@@ -66,14 +67,7 @@ class MixMAEDecoder(BaseModule):
         super().init_weights()
         if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
             return
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_transformer_weights(self)
         nn.init.normal_(self.mask_token, std=.02)
 
     def pos_embed_for(self, grid: Tuple[int, int]) -> torch.Tensor:

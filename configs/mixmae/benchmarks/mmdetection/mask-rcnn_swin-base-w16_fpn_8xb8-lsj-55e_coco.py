@@ -7,11 +7,12 @@
 # large-scale jitter at 1024x1024 with scale range [0.1, 2.0], step schedule with 0.25 epochs
 # of warmup, 55 epochs, layer-wise lr decay 0.85, windows 16x16 with blocks 6, 12 and 18 of
 # stage 3 at 32x32, no shifted windows.
-# What it does not state, taken from [29] (whose Mask R-CNN mmdet ships as its "strong
-# baseline"): 2-conv RPN, 4conv1fc box head, SyncBN in FPN and heads, AdamW with betas
-# (0.9, 0.999), lr 1e-4 and weight decay 0.1 at batch 64, lr steps at 88.9% and 96.3% of
-# training, inference at 1024 (longer side) padded to 1024x1024; drop path 0.1 as [29] uses
-# for base models. No weight decay on norms, biases and the (frozen) position embedding.
+# Not stated there; our choices follow [29] and its successor ViTDet: the Mask R-CNN of [29]
+# that mmdet ships as its "strong baseline" (2-conv RPN, 4conv1fc box head, SyncBN in FPN and
+# heads; with it the model has the paper's 701 GFLOPs, see configs/mixmae/README.md), batch
+# 64, AdamW with betas (0.9, 0.999), lr 1e-4, weight decay 0.1, lr divided by 10 at 88.9% and
+# 96.3% of training, inference with the longer side resized to 1024 and padded to 1024x1024,
+# drop path 0.1. No weight decay on norms, biases and the (frozen) position embedding.
 #
 # Backbone weights: a MixMAE pretraining checkpoint works directly (`prefix='backbone.'`),
 # or a backbone-only file from tools/model_converters/mixmae_to_backbone.py (set prefix=None).
