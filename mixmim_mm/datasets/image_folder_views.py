@@ -77,8 +77,8 @@ class ImageFolderViews(BaseDataset):
                  pipeline: Sequence = (),
                  **kwargs):
         if not isinstance(views_per_image, int) or views_per_image < 1:
-            raise ValueError(
-                f'ImageFolderViews: `views_per_image` must be a positive int, got {views_per_image!r}')
+            raise ValueError(f'ImageFolderViews: `views_per_image` must be a positive int, '
+                             f'got {views_per_image!r}')
         if isinstance(extensions, str):
             extensions = (extensions, )
         self.extensions = tuple(e.lower() if e.startswith('.') else '.' + e.lower()

@@ -60,8 +60,17 @@ def _affine_norm(weight_index):
     return count
 
 
-def _bn_eval(args, out):
-    return prod(_shape(args[0])) * (2 if args[1] is not None else 1)
+def _batch_norm(training_index: Optional[int]):
+    """Batch norm: as a norm layer when it normalises with batch statistics, else 2 per
+    element (1 without affine), like mmengine's ``batchnorm_flop_jit``. ``training_index``
+    is the position of the op's ``training`` argument (None: the op never trains)."""
+
+    def count(args, out):
+        affine = args[1] is not None
+        training = training_index is not None and bool(args[training_index])
+        return prod(_shape(args[0])) * ((5 if affine else 4) if training else (2 if affine else 1))
+
+    return count
 
 
 def _mean_as_pool(args, out):
@@ -89,10 +98,10 @@ _HANDLES: Dict[Callable, Callable] = {
     aten.convolution.default: _conv,
     aten.native_layer_norm.default: _affine_norm(2),
     aten.native_group_norm.default: _affine_norm(1),
-    aten._native_batch_norm_legit_no_training.default: _bn_eval,
-    aten._native_batch_norm_legit.default: _affine_norm(1),
-    aten._native_batch_norm_legit.no_stats: _affine_norm(1),
-    aten.native_batch_norm.default: _affine_norm(1),
+    aten._native_batch_norm_legit_no_training.default: _batch_norm(None),
+    aten._native_batch_norm_legit.default: _batch_norm(5),
+    aten._native_batch_norm_legit.no_stats: _batch_norm(3),
+    aten.native_batch_norm.default: _batch_norm(5),
     aten.upsample_nearest2d.default: _output_elements(1),
     aten.upsample_nearest2d.vec: _output_elements(1),
     aten.upsample_bilinear2d.default: _output_elements(4),

@@ -99,7 +99,8 @@ def render_reconstruction_grid(result: Dict[str, torch.Tensor],
     recon = result['reconstructions'].detach().float().cpu()
     ids = result['group_ids'].detach().cpu()
     if max_rows is not None:
-        orig, mixed, recon, ids = orig[:max_rows], mixed[:max_rows], recon[:max_rows], ids[:max_rows]
+        orig, mixed = orig[:max_rows], mixed[:max_rows]
+        recon, ids = recon[:max_rows], ids[:max_rows]
     M, N, _, H, W = orig.shape
     K = recon.shape[1]
 

@@ -4,13 +4,24 @@ Each row is one train step (forward, backward, AdamW step) of a pretraining mode
 same encoder size, batch and device; after warm-up steps the median of the timed steps
 is reported, with images/s and peak memory. Every row runs in a fresh subprocess so the
 peak resident memory on CPU belongs to that row alone (on CUDA the allocator's peak is
-used). Ratios are against MMPretrain's MixMIM.
+used).
+
+Rows come in suites, each with a reference row the ratios are taken against:
+
+* ``mixmae`` (default): our MixMAE vs MMPretrain's MixMIM and SimMIM, Swin encoders
+  (``--arch``); reference ``mmpretrain_mixmim``.
+* ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``, ViT-B/16 by
+  default), mask ratio 0.75, ``norm_pix``; reference ``mmpretrain_mae_vit-b``. Rows whose
+  model has a target generator also time that generator alone on the same batch (forward
+  only, median of ``max(steps, 10)`` calls) and the table reports it as a fraction of the
+  reference step.
 
     python tools/analysis_tools/benchmark_pretrain.py --batch-size 8 --steps 3
-    python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip mmpretrain_mixmim --out r.json
+    python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --batch-size 8 --steps 3
+    python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim --out r.json
 
-Rows (``--rows``): see ``ROWS`` below. Other modules add rows by registering a builder
-with :func:`register_row`.
+Rows (``--rows``, which overrides ``--suite``): see ``ROWS`` below. Other modules add rows by
+registering a builder with :func:`register_row`.
 """
 import argparse
 import json
@@ -25,17 +36,30 @@ from typing import Callable, Dict, List
 import torch
 
 REFERENCE_ROW = 'mmpretrain_mixmim'
+MAE_REFERENCE_ROW = 'mmpretrain_mae_vit-b'
+# Suite -> the row its ratios are taken against.
+SUITE_REFERENCES = {'mixmae': REFERENCE_ROW, 'pixmim': MAE_REFERENCE_ROW}
+DEFAULT_SUITE = 'mixmae'
 ROWS: Dict[str, Callable] = {}
+ROW_SUITES: Dict[str, str] = {}
 
 
-def register_row(name: str):
-    """Register ``builder(args) -> (model, make_inputs)`` for a benchmark row."""
+def register_row(name: str, suite: str = DEFAULT_SUITE):
+    """Register ``builder(args) -> (model, make_inputs)`` for a benchmark row of ``suite``."""
+    if suite not in SUITE_REFERENCES:
+        raise ValueError(f'unknown suite {suite!r}; choose from {list(SUITE_REFERENCES)}')
 
     def wrap(fn):
         ROWS[name] = fn
+        ROW_SUITES[name] = suite
         return fn
 
     return wrap
+
+
+def suite_rows(suite: str) -> List[str]:
+    """Names of the rows of ``suite`` (``'all'``: every row), in registration order."""
+    return [name for name in ROWS if suite == 'all' or ROW_SUITES[name] == suite]
 
 
 def swin_arch(args) -> dict:
@@ -116,6 +140,54 @@ def build_mmpretrain_simmim(args):
     return model, make_inputs
 
 
+def mae_cfg(args, algorithm: str) -> dict:
+    """MMPretrain's MAE ViT recipe (mask 0.75, 8-block 512-d decoder, norm_pix L2)."""
+    from mmpretrain.models.selfsup.mae import MAEViT
+    arch = MAEViT.arch_zoo[args.vit_arch]
+    patch = 16
+    return dict(
+        type=algorithm,
+        # Normalising preprocessor, so the low-pass target also pays for its
+        # de-normalise / re-normalise round trip, as in the real configs.
+        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                               std=[58.395, 57.12, 57.375], to_rgb=True),
+        backbone=dict(type='MAEViT', arch=args.vit_arch, img_size=args.img_size,
+                      patch_size=patch, mask_ratio=0.75),
+        neck=dict(type='MAEPretrainDecoder', num_patches=(args.img_size // patch)**2,
+                  patch_size=patch, in_chans=3, embed_dim=arch['embed_dims'],
+                  decoder_embed_dim=512, decoder_depth=8, decoder_num_heads=16, mlp_ratio=4.),
+        head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=patch,
+                  loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+
+
+@register_row(MAE_REFERENCE_ROW, suite='pixmim')
+def build_mmpretrain_mae(args):
+    from mmpretrain.registry import MODELS
+    return MODELS.build(mae_cfg(args, 'MAE')), images(args)
+
+
+@register_row('pixmim_mae_vit-b', suite='pixmim')
+def build_pixmim_mae(args):
+    from mmpretrain.registry import MODELS
+    cfg = mae_cfg(args, 'PixMIM')
+    cfg['target_generator'] = dict(type='LowPassTargetGenerator', radius=40)
+    return MODELS.build(cfg), images(args)
+
+
+def time_target_generator(model, inputs, reps: int, device) -> float:
+    """Median seconds of one ``model.target_generator(inputs)`` call (forward only)."""
+    for _ in range(2):
+        model.target_generator(inputs)
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        model.target_generator(inputs)
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def run_row(args) -> dict:
     """Time one row in this process; returns the row as a dict."""
     import mixmim_mm  # noqa: F401  (registers our models)
@@ -153,15 +225,21 @@ def run_row(args) -> dict:
     else:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     step_time = statistics.median(times)
-    return dict(name=args.row, batch_size=args.batch_size, step_time_s=step_time,
-                images_per_s=args.batch_size / step_time, peak_mem_mb=peak_mb,
-                device=str(device), threads=torch.get_num_threads(), amp=use_amp,
-                img_size=args.img_size, arch=args.arch, steps=args.steps)
+    row = dict(name=args.row, suite=ROW_SUITES[args.row], batch_size=args.batch_size,
+               step_time_s=step_time, images_per_s=args.batch_size / step_time,
+               peak_mem_mb=peak_mb, device=str(device), threads=torch.get_num_threads(),
+               amp=use_amp, img_size=args.img_size, arch=args.arch, vit_arch=args.vit_arch,
+               steps=args.steps)
+    if getattr(model, 'with_target_generator', False):
+        row['target_generator_s'] = time_target_generator(model, inputs, max(args.steps, 10),
+                                                          device)
+    return row
 
 
 def run_isolated(args, name: str) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), '--row', name]
-    for key in ('batch_size', 'steps', 'warmup', 'img_size', 'arch', 'device', 'threads'):
+    for key in ('batch_size', 'steps', 'warmup', 'img_size', 'arch', 'vit_arch', 'device',
+                'threads'):
         value = getattr(args, key)
         if value is not None:
             cmd += [f'--{key.replace("_", "-")}', str(value)]
@@ -173,33 +251,58 @@ def run_isolated(args, name: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def reference_of(row: dict, rows: List[dict]):
+    """The row of ``rows`` that ``row``'s ratios are taken against (None if not run)."""
+    name = SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)]
+    return next((r for r in rows if r['name'] == name), None)
+
+
 def print_table(rows: List[dict]):
-    ref = next((r for r in rows if r['name'] == REFERENCE_ROW), None)
     header = (f"{'row':<22}{'batch':>6}{'step s':>10}{'img/s':>9}{'peak MB':>10}"
               f"{'step/ref':>10}{'per-img/ref':>13}")
     print(header)
     print('-' * len(header))
     for r in rows:
+        ref = reference_of(r, rows)
         ratio = r['step_time_s'] / ref['step_time_s'] if ref else float('nan')
         per_image = (r['step_time_s'] / r['batch_size']) / (
             ref['step_time_s'] / ref['batch_size']) if ref else float('nan')
         print(f"{r['name']:<22}{r['batch_size']:>6}{r['step_time_s']:>10.3f}"
               f"{r['images_per_s']:>9.2f}{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}")
+    suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
+    if suites:
+        print('\nref: ' + ', '.join(f'{s} rows vs {SUITE_REFERENCES[s]}' for s in suites))
+    for r in rows:
+        if 'target_generator_s' not in r:
+            continue
+        ref = reference_of(r, rows)
+        line = (f"{r['name']}: target generator alone {r['target_generator_s'] * 1e3:.1f} ms "
+                f"= {100 * r['target_generator_s'] / r['step_time_s']:.2f}% of its own step")
+        if ref:
+            line += (f", {100 * r['target_generator_s'] / ref['step_time_s']:.2f}% of the "
+                     f"{ref['name']} step")
+        print(line)
     if rows:
         r = rows[0]
-        print(f"\ndevice={r['device']} threads={r['threads']} amp={r['amp']} "
-              f"arch={r['arch']} img={r['img_size']} timed steps={r['steps']} (median)")
+        print(f"device={r['device']} threads={r['threads']} amp={r['amp']} "
+              f"swin arch={r['arch']} vit arch={r.get('vit_arch')} img={r['img_size']} "
+              f"timed steps={r['steps']} (median)")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--suite', choices=[*SUITE_REFERENCES, 'all'], default=DEFAULT_SUITE,
+                        help='set of rows to run when --rows is not given: '
+                        + '; '.join(f'{s}: {suite_rows(s)}' for s in SUITE_REFERENCES))
     parser.add_argument('--rows', nargs='+', default=None,
-                        help=f'rows to run (default: all of {list(ROWS)})')
+                        help=f'rows to run, overriding --suite; any of {list(ROWS)}')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--steps', type=int, default=3, help='timed steps (median reported)')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--arch', default='base', help='Swin arch of every encoder')
+    parser.add_argument('--arch', default='base', help='Swin arch of the mixmae rows')
+    parser.add_argument('--vit-arch', default='b',
+                        help="MAEViT arch of the pixmim rows (patch 16; default 'b' = ViT-B)")
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--amp', action='store_true', help='fp16 autocast (CUDA only)')
@@ -215,7 +318,7 @@ def main(argv=None):
     if args.row:
         print(json.dumps(run_row(args)))
         return
-    names = args.rows or list(ROWS)
+    names = args.rows or suite_rows(args.suite)
     unknown = set(names) - set(ROWS)
     if unknown:
         raise SystemExit(f'unknown rows {sorted(unknown)}; choose from {list(ROWS)}')

@@ -1,0 +1,24 @@
+# ImageNet-1K fine-tuning of a MixMAE Swin-L encoder at 384x384, the setting of the authors'
+# released `mixmim_large_384` model (not in the paper): the Swin-B 384 px config (windows
+# 16/16/24/12, pipeline, evaluation) with the Swin-L recipe of Table 12 (50 epochs, drop path
+# 0.2).
+_base_ = './swin-base-w16-24_8xb128-coslr-100e_in1k-384px.py'
+
+pretrained = 'work_dirs/mixmae_swin-large-w14_8xb128-amp-coslr-600e_in1k/epoch_600.pth'
+
+model = dict(
+    backbone=dict(
+        arch='large',
+        drop_path_rate=0.2,
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    head=dict(in_channels=1536))
+
+max_epochs = 50
+warmup_epochs = 5
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6, by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=1e-6,
+         by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)

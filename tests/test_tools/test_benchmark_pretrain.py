@@ -1,0 +1,62 @@
+"""The pretraining benchmark: suites select rows, MAE/PixMIM rows run and time the target."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+import mixmim_mm  # noqa: F401
+
+SCRIPT = Path(__file__).parents[2] / 'tools' / 'analysis_tools' / 'benchmark_pretrain.py'
+
+
+@pytest.fixture(scope='module')
+def bench():
+    spec = importlib.util.spec_from_file_location('benchmark_pretrain', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_default_run_is_the_mixmae_suite(bench):
+    args = bench.parse_args([])
+    assert args.suite == 'mixmae' and args.rows is None
+    assert bench.suite_rows(args.suite) == [
+        'ours_flip_2img', 'ours_group_4img', 'mmpretrain_mixmim', 'mmpretrain_simmim']
+
+
+def test_pixmim_suite_holds_mae_and_pixmim(bench):
+    assert bench.suite_rows('pixmim') == ['mmpretrain_mae_vit-b', 'pixmim_mae_vit-b']
+    assert set(bench.suite_rows('all')) == set(bench.ROWS)
+
+
+def run(bench, row):
+    # A small ViT at 32 px keeps this to a second; the CLI default is ViT-B at 224.
+    args = bench.parse_args(['--row', row, '--vit-arch', 'deit-tiny', '--img-size', '32',
+                             '--batch-size', '2', '--steps', '1', '--warmup', '0',
+                             '--device', 'cpu'])
+    return bench.run_row(args)
+
+
+def test_pixmim_row_times_its_target_generator_and_mae_row_has_none(bench, capsys):
+    mae, pixmim = run(bench, 'mmpretrain_mae_vit-b'), run(bench, 'pixmim_mae_vit-b')
+    assert mae['suite'] == pixmim['suite'] == 'pixmim'
+    assert 'target_generator_s' not in mae
+    assert pixmim['target_generator_s'] > 0
+    bench.print_table([mae, pixmim])
+    out = capsys.readouterr().out
+    assert 'pixmim rows vs mmpretrain_mae_vit-b' in out
+    assert 'pixmim_mae_vit-b: target generator alone' in out
+    assert '% of the mmpretrain_mae_vit-b step' in out
+
+
+def test_pixmim_row_is_mae_plus_low_pass_target(bench):
+    args = bench.parse_args(['--vit-arch', 'deit-tiny', '--img-size', '32'])
+    mae, _ = bench.ROWS['mmpretrain_mae_vit-b'](args)
+    pixmim, _ = bench.ROWS['pixmim_mae_vit-b'](args)
+    assert type(mae).__name__ == 'MAE' and type(pixmim).__name__ == 'PixMIM'
+    assert type(pixmim.target_generator).__name__ == 'LowPassTargetGenerator'
+    assert pixmim.target_generator.mean is not None  # read from the normalising preprocessor
+    assert mae.backbone.mask_ratio == pixmim.backbone.mask_ratio == 0.75
+    assert mae.head.norm_pix and pixmim.head.norm_pix
+    assert sum(p.numel() for p in mae.parameters()) == sum(
+        p.numel() for p in pixmim.parameters())
