@@ -7,6 +7,10 @@ in each of those packages that is installed:
 
 * ``MixMAESwinTransformer`` in ``MODELS``, so ``backbone=dict(type='MixMAESwinTransformer')``
   works in a detector or segmentor config;
+* ``SimpleFeaturePyramid`` (ViTDet's neck for a plain ViT) and MMPretrain's channel-wise
+  LayerNorm ``LN2d`` in ``MODELS``, so ``neck=dict(type='SimpleFeaturePyramid')`` and
+  ``norm_cfg=dict(type='LN2d')`` in the heads work (a plain ViT backbone is reachable as
+  ``'mmpretrain.VisionTransformer'``);
 * ``BackboneLayerDecayOptimWrapperConstructor`` in ``OPTIM_WRAPPER_CONSTRUCTORS``, for
   layer-wise lr decay of the backbone;
 * ``AtomicCheckpointHook`` in ``HOOKS``, which ``tools/train.py`` substitutes for the plain
@@ -25,7 +29,7 @@ from mmpretrain.registry import HOOKS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 DOWNSTREAM_SCOPES = ('mmdet', 'mmseg')
 _SHARED = {
-    'MODELS': ('MixMAESwinTransformer', ),
+    'MODELS': ('MixMAESwinTransformer', 'SimpleFeaturePyramid', 'LN2d'),
     'OPTIM_WRAPPER_CONSTRUCTORS': ('BackboneLayerDecayOptimWrapperConstructor', ),
     'HOOKS': ('AtomicCheckpointHook', ),
 }

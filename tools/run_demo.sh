@@ -12,7 +12,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-config="$repo/configs/mixmae/mixmae_swin-mini_1xb32-300iter_sample-images.py"
+config="$repo/configs/mixmae/mixmae_swin-mini_1xb32-1200iter_sample-images.py"
 work_dir="$repo/work_dirs/demo"
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
   work_dir="$1"

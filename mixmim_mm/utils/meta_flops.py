@@ -110,6 +110,7 @@ _HANDLES: Dict[Callable, Callable] = {
     aten.mean.dim: _mean_as_pool,
 }
 
+
 class MetaFlopCounter(TorchDispatchMode):
     """Dispatch mode that adds up FLOPs of the ops it sees (see the module docstring).
 

@@ -11,7 +11,7 @@ from PIL import Image
 import mixmim_mm  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'mixmae', 'mixmae_swin-mini_1xb32-300iter_sample-images.py')
+DEMO = osp.join(ROOT, 'configs', 'mixmae', 'mixmae_swin-mini_1xb32-1200iter_sample-images.py')
 
 
 def tiny_demo_cfg(work_dir, max_iters=2):

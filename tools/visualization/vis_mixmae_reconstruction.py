@@ -7,8 +7,8 @@ set (its random crops, seeded), or from any image folder with ``--data-root``.
 Example::
 
     python tools/visualization/vis_mixmae_reconstruction.py \\
-        configs/mixmae/mixmae_swin-mini_1xb32-1500iter_sample-images.py \\
-        work_dirs/demo/iter_1500.pth --out work_dirs/demo/grid.png --num-inputs 4
+        configs/mixmae/mixmae_swin-mini_1xb32-1200iter_sample-images.py \\
+        work_dirs/demo/iter_1200.pth --out work_dirs/demo/grid.png --num-inputs 4
 """
 import argparse
 import os.path as osp

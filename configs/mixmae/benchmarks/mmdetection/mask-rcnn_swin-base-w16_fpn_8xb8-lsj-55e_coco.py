@@ -27,8 +27,10 @@ pretrained = 'work_dirs/mixmae_swin-base-w14_8xb128-amp-coslr-600e_in1k/epoch_60
 image_size = (1024, 1024)
 # 16x16 windows everywhere; stage 3 (18 blocks) uses 32x32 in its 6th, 12th and 18th block.
 stage3_windows = [32 if (j + 1) % 6 == 0 else 16 for j in range(18)]
+# torch's SyncBN handles empty RoI batches since PyTorch 1.12 (pytorch/pytorch#74944), so mmdet's
+# MMSyncBN workaround is not needed; unlike MMSyncBN it also builds without a process group,
+# and mmengine turns it into plain BN in single-process runs.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-head_norm_cfg = dict(type='MMSyncBN', requires_grad=True)  # copes with empty RoI batches
 
 model = dict(
     data_preprocessor=dict(
@@ -47,8 +49,8 @@ model = dict(
     rpn_head=dict(num_convs=2),
     roi_head=dict(
         bbox_head=dict(
-            type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=head_norm_cfg),
-        mask_head=dict(norm_cfg=head_norm_cfg)))
+            type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=norm_cfg),
+        mask_head=dict(norm_cfg=norm_cfg)))
 
 # LSJ as in mmdet's common/lsj-100e_coco-instance.py; no RepeatDataset, the epochs are real.
 train_dataloader = dict(

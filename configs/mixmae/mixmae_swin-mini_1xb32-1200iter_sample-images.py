@@ -1,5 +1,6 @@
-# Demo: pretrain a mini MixMAE (same structure as Swin-B/W14, tiny widths) for a few minutes on
-# 2 CPU cores, on the photographs bundled with scikit-image (nothing is downloaded).
+# Demo (README's first command, `bash tools/run_demo.sh`): pretrain a mini MixMAE (the structure
+# of Swin-B/W14 with tiny widths) for about 4 minutes on 2 CPU cores, on the photographs bundled
+# with scikit-image (nothing is downloaded). The loss falls from about 1.0 to about 0.73.
 # Point it at your own images with one option:
 #   --cfg-options train_dataloader.dataset.data_root=/path/to/images
 _base_ = ['../_base_/default_runtime.py']
@@ -9,7 +10,7 @@ custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 img_size = 128  # 4x4 mask units of 32 px; stage maps 32/16/8/4
 num_images = 4  # 75% masking: each mixed input shows 1/4 of each of 4 images
 batch_size = 32  # 8 mixed inputs per step
-max_iters = 300
+max_iters = 1200  # about 0.18 s per iteration on 2 CPU cores
 
 data_preprocessor = dict(
     type='SelfSupDataPreprocessor',
@@ -81,8 +82,8 @@ optim_wrapper = dict(
         }))
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=False, begin=30, end=max_iters),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=False, begin=50, end=max_iters),
 ]
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
@@ -98,7 +99,8 @@ default_hooks = dict(
         backend_args=dict(backend='atomic_local')),
 )
 
-custom_hooks = [dict(type='MixMAEReconstructionHook', interval=100, num_images=16)]
+# work_dir/reconstructions/iter_XXXXXX.png: the same 16 crops (4 mixed inputs) every 200 iters.
+custom_hooks = [dict(type='MixMAEReconstructionHook', interval=200, num_images=16)]
 
 log_processor = dict(by_epoch=False, window_size=10)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
