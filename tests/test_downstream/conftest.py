@@ -1,7 +1,6 @@
 """Fixtures for the downstream tests: generated data sets and a mini pretraining checkpoint."""
 import pytest
 from _downstream_data import build_mini_mixmae, write_ade, write_coco
-from mmengine.registry import DefaultScope
 
 from mixmim_mm.converters import save_checkpoint_file
 
@@ -29,13 +28,3 @@ def mini_pretrain_checkpoint(tmp_path_factory):
     path = str(tmp_path_factory.mktemp('pretrain') / 'mixmae_mini.pth')
     save_checkpoint_file(model.state_dict(), path)
     return path, {k: v.clone() for k, v in model.state_dict().items()}
-
-
-@pytest.fixture(autouse=True, scope='module')
-def isolated_default_scope():
-    """Forget the registry default scopes (mmdet, mmseg, ...) this module sets, so that tests
-    running later build in the scope they had before (mmengine keeps the latest one global)."""
-    before = set(DefaultScope._instance_dict)
-    yield
-    for name in set(DefaultScope._instance_dict) - before:
-        DefaultScope._instance_dict.pop(name)
