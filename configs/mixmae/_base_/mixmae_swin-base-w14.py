@@ -22,3 +22,6 @@ model = dict(
         type='MixMAEHead',
         norm_pix=True,
         loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+
+# Fails at start-up if a batch could not be split into groups of num_images.
+custom_hooks = [dict(type='MixingBatchCheckHook')]

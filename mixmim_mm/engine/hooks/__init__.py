@@ -1,3 +1,4 @@
 # Each module registers its classes on import; keep one import line per module.
 from . import reconstruction_hook  # noqa: F401
 from . import atomic_checkpoint_hook  # noqa: F401
+from .mixing_batch_check_hook import MixingBatchCheckHook  # noqa: F401

@@ -138,7 +138,7 @@ class MixMAE(BaseSelfSupervisor):
         groups = self.decoded_groups(inputs.device)
         pred = self.neck(latent, group_ids, groups)
         targets = self.target_generator(inputs) if self.with_target_generator else inputs
-        loss = self.head.loss(pred, targets[plan[:, groups]], group_ids, groups)
+        loss = self.head.loss(pred, targets, plan[:, groups], group_ids, groups)
         return dict(loss=loss)
 
     @torch.no_grad()

@@ -38,16 +38,19 @@ class MixMAEHead(BaseModule):
         target = patchify(images, self.patch_size)
         return normalize_patches(target) if self.norm_pix else target
 
-    def loss(self, pred: torch.Tensor, targets: torch.Tensor, group_ids: torch.Tensor,
-             groups: torch.Tensor) -> torch.Tensor:
+    def loss(self, pred: torch.Tensor, images: torch.Tensor, sources: torch.Tensor,
+             group_ids: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
         """Compute the loss.
 
         Args:
             pred (torch.Tensor): ``(M, G, L, P)`` reconstructions.
-            targets (torch.Tensor): ``(M, G, 3, H, W)`` target images, aligned with ``pred``.
+            images (torch.Tensor): ``(B, 3, H, W)`` target images of the batch.
+            sources (torch.Tensor): ``(M, G)`` batch index of the image each
+                reconstruction rebuilds.
             group_ids (torch.Tensor): ``(M, gh, gw)`` group ids of the mixed inputs.
             groups (torch.Tensor): ``(G,)`` the group each reconstruction belongs to.
         """
-        target = self.construct_target(targets.flatten(0, 1))
+        # Each image's target once, then gathered (flip mode uses every image twice).
+        target = self.construct_target(images)[sources].flatten(0, 1)
         mask = hidden_mask(group_ids.flatten(1), groups).flatten(0, 1)
         return self.loss_module(pred.flatten(0, 1).float(), target.float(), mask)
