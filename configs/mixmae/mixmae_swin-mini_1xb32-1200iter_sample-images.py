@@ -100,7 +100,10 @@ default_hooks = dict(
 )
 
 # work_dir/reconstructions/iter_XXXXXX.png: the same 16 crops (4 mixed inputs) every 200 iters.
-custom_hooks = [dict(type='MixMAEReconstructionHook', interval=200, num_images=16)]
+custom_hooks = [
+    dict(type='MixingBatchCheckHook'),  # an ungroupable batch fails at start-up
+    dict(type='MixMAEReconstructionHook', interval=200, num_images=16),
+]
 
 log_processor = dict(by_epoch=False, window_size=10)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -1,4 +1,4 @@
-"""The PixMIM COCO Mask R-CNN config (ViT-B + simple feature pyramid) builds and follows Table 14."""
+"""The PixMIM COCO Mask R-CNN config (ViT-B, simple feature pyramid) builds and follows Table 14."""
 import copy
 from pathlib import Path
 

@@ -129,7 +129,8 @@ def test_layer_decay_reaches_the_vit(trained):
     assert scales['backbone.patch_embed.projection.weight'] == pytest.approx(0.75**(layers - 1))
     assert scales['backbone.layers.1.attn.qkv.weight'] == pytest.approx(0.75)
     assert scales['neck.stages.0.1.conv.weight'] == 1.0
-    decays = {g['param_name']: g['weight_decay'] for g in runner.optim_wrapper.optimizer.param_groups}
+    groups = runner.optim_wrapper.optimizer.param_groups
+    decays = {g['param_name']: g['weight_decay'] for g in groups}
     assert decays['backbone.pos_embed'] == 0 and decays['neck.stages.0.1.ln.weight'] == 0
     assert decays['backbone.layers.0.attn.qkv.weight'] == pytest.approx(0.1)
 

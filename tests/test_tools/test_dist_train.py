@@ -13,7 +13,7 @@ from PIL import Image
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # The README's demo config; 'tests/data/configs/tiny-resnet_2xb4-6iter_generated-images.py'
 # (a tiny classifier) takes the same options if the demo ever needs to be swapped out.
-CONFIG = osp.join(REPO_ROOT, 'configs/mixmae/mixmae_swin-mini_1xb32-300iter_sample-images.py')
+CONFIG = osp.join(REPO_ROOT, 'configs/mixmae/mixmae_swin-mini_1xb32-1200iter_sample-images.py')
 
 
 def _write_images(root, num_classes=2, per_class=8, size=16):

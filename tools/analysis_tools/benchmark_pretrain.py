@@ -18,7 +18,8 @@ Rows come in suites, each with a reference row the ratios are taken against:
 
     python tools/analysis_tools/benchmark_pretrain.py --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --batch-size 8 --steps 3
-    python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim --out r.json
+    python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim \\
+        --out r.json
 
 Rows (``--rows``, which overrides ``--suite``): see ``ROWS`` below. Other modules add rows by
 registering a builder with :func:`register_row`.
