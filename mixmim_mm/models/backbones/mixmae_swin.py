@@ -13,8 +13,8 @@ from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.pos_embed import sincos_pos_embed_2d
 from ..utils.weight_init import init_transformer_weights
-from ..utils.window_attention import (WindowAttention, same_group_mask, window_partition,
-                                      window_reverse)
+from ..utils.window_attention import (GroupLayout, WindowAttention, same_group_mask,
+                                      window_partition, window_reverse)
 
 SEPARATIONS = ('masked_attention', 'mix_embedding', 'none')
 
@@ -103,7 +103,8 @@ class MixMAEBlock(nn.Module):
 
     def attention_mask(self, group_ids: Optional[torch.Tensor], batch_size: int,
                        size: Tuple[int, int]) -> Optional[torch.Tensor]:
-        """Additive ``(B*nW, 1, n, n)`` mask for this block's windows, or None if all may attend.
+        """How this block keeps groups apart: an additive ``(B*nW, 1, n, n)`` mask, a
+        :class:`GroupLayout` when one window covers the map, or None if all may attend.
 
         Tokens attend only within their group (source image). Padding tokens form a
         group of their own (-1), so real tokens never attend to padding.
@@ -112,6 +113,9 @@ class MixMAEBlock(nn.Module):
         pad_h, pad_w = (-size[0]) % window[0], (-size[1]) % window[1]
         if group_ids is None and not (pad_h or pad_w):
             return None
+        if group_ids is not None and tuple(window) == tuple(size):
+            # One window over the whole map: attend per group instead of masking.
+            return GroupLayout(group_ids.flatten(1))
         if group_ids is None:
             group_ids = torch.zeros((batch_size, *size), dtype=torch.long,
                                     device=self.attn.qkv.weight.device)
@@ -119,7 +123,7 @@ class MixMAEBlock(nn.Module):
             group_ids = F.pad(group_ids, (0, pad_w, 0, pad_h), value=-1)
         return same_group_mask(window_partition(group_ids, window))
 
-    def forward(self, x: torch.Tensor, group_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, group_mask=None) -> torch.Tensor:
         b, h, w, c = x.shape
         window = self.window_for((h, w))
         shortcut = x
@@ -128,7 +132,10 @@ class MixMAEBlock(nn.Module):
         if pad_h or pad_w:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         size = (h + pad_h, w + pad_w)
-        x = self.attn(window_partition(x, window), window, group_mask)
+        if isinstance(group_mask, GroupLayout):
+            x = self.attn(window_partition(x, window), window, layout=group_mask)
+        else:
+            x = self.attn(window_partition(x, window), window, group_mask)
         x = window_reverse(x, window, size)[:, :h, :w]
         x = shortcut + self.drop_path(x)
         return x + self.drop_path(self.mlp(self.norm2(x)))

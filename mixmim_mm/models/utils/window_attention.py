@@ -73,6 +73,49 @@ def same_group_mask(group_windows: torch.Tensor, dtype=torch.float32) -> torch.T
         ~same, float('-inf'))
 
 
+class GroupLayout:
+    """Tokens of a single-window feature map regrouped into one sequence per group.
+
+    When the window is the whole map (stages 3-4 of MixMAE at 224) and tokens may only
+    attend within their group, attending over each group's tokens alone gives exactly the
+    masked result while skipping the masked (N-1)/N of the attention work. Groups are
+    padded to the largest one; padded keys are masked and padded queries dropped.
+
+    Args:
+        group_ids (torch.Tensor): ``(B, n)`` group ids of the tokens of each input.
+    """
+
+    def __init__(self, group_ids: torch.Tensor):
+        b, n = group_ids.shape
+        order = group_ids.argsort(dim=1, stable=True)
+        num_groups = int(group_ids.max()) + 1
+        counts = F.one_hot(group_ids, num_groups).sum(1)  # (B, G)
+        size = int(counts.max())
+        starts = counts.cumsum(1) - counts
+        slot = torch.arange(size, device=group_ids.device)
+        valid = slot[None, None] < counts[..., None]  # (B, G, K)
+        within = (starts[..., None] + slot).clamp(max=n - 1)
+        positions = order.gather(1, within.flatten(1)).view(b, num_groups, size)
+        offsets = (torch.arange(b, device=group_ids.device) * n).view(b, 1, 1)
+        self.flat_index = (positions + offsets).flatten()  # into (B*n) tokens
+        self.valid = valid.flatten()
+        self.positions = positions.flatten(0, 1)  # (B*G, K) position inside the window
+        self.key_mask = torch.zeros(valid.shape, device=group_ids.device).masked_fill_(
+            ~valid, float('-inf')).flatten(0, 1)[:, None, None, :]
+        self.num_sequences, self.size = b * num_groups, size
+        self._rel_index = {}
+
+    def relative_position_index(self, window: Tuple[int, int], table_window: int):
+        """``(B*G, K, K)`` bias-table index of every query/key pair of every group."""
+        key = (tuple(window), table_window)
+        if key not in self._rel_index:
+            rows, cols = self.positions // window[1], self.positions % window[1]
+            dr = rows[:, :, None] - rows[:, None, :] + table_window - 1
+            dc = cols[:, :, None] - cols[:, None, :] + table_window - 1
+            self._rel_index[key] = dr * (2 * table_window - 1) + dc
+        return self._rel_index[key]
+
+
 class WindowAttention(nn.Module):
     """Multi-head self-attention inside non-overlapping windows.
 
@@ -115,7 +158,8 @@ class WindowAttention(nn.Module):
         return bias.permute(2, 0, 1)
 
     def forward(self, x: torch.Tensor, window: Tuple[int, int],
-                group_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+                group_mask: Optional[torch.Tensor] = None,
+                layout: Optional[GroupLayout] = None) -> torch.Tensor:
         """Attend within windows.
 
         Args:
@@ -123,7 +167,11 @@ class WindowAttention(nn.Module):
             window (tuple[int, int]): The window shape, ``wh * ww == n``.
             group_mask (torch.Tensor, optional): ``(B*nW, 1, n, n)`` additive mask from
                 :func:`same_group_mask`; every query must be allowed at least itself.
+            layout (GroupLayout, optional): Attend within groups by regrouping the
+                tokens (single-window maps only); replaces ``group_mask``.
         """
+        if layout is not None:
+            return self.forward_grouped(x, window, layout)
         b, n, c = x.shape
         qkv = self.qkv(x).view(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)
@@ -137,6 +185,29 @@ class WindowAttention(nn.Module):
             x = _attention_reference(q, k, v, bias, dropout)
         x = x.transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(x))
+
+    def forward_grouped(self, x: torch.Tensor, window: Tuple[int, int],
+                        layout: GroupLayout) -> torch.Tensor:
+        """Same-group attention of a single window computed per group (see GroupLayout)."""
+        b, n, c = x.shape
+        heads, size = self.num_heads, layout.size
+        qkv = self.qkv(x).reshape(b * n, 3 * c).index_select(0, layout.flat_index)
+        qkv = qkv.view(layout.num_sequences, size, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        index = layout.relative_position_index(window, self.window_size)
+        # index_select differentiates through index_add_, far cheaper on CPU than the
+        # accumulating scatter behind advanced indexing.
+        bias = self.relative_position_bias_table.index_select(0, index.flatten())
+        bias = bias.view(*index.shape, -1).permute(0, 3, 1, 2)
+        bias = bias.to(q.dtype) + layout.key_mask.to(q.dtype)
+        dropout = self.attn_drop if self.training else 0.
+        if q.is_cuda or not torch.is_grad_enabled():
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
+        else:
+            out = _attention_reference(q, k, v, bias, dropout)
+        out = out.transpose(1, 2).reshape(-1, c)[layout.valid]
+        x = out.new_zeros(b * n, c).index_copy(0, layout.flat_index[layout.valid], out)
+        return self.proj_drop(self.proj(x.view(b, n, c)))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # Checkpoints trained with another window (e.g. 14 in pretraining, 16 or 32

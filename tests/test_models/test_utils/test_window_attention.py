@@ -15,3 +15,20 @@ def test_cpu_training_path_equals_sdpa():
     assert torch.allclose(train_out, sdpa_out, atol=1e-5)
     train_out.sum().backward()
     assert attn.relative_position_bias_table.grad.abs().sum() > 0
+
+
+def test_grouped_attention_equals_masked_attention():
+    """Attending per group (single-window maps) gives the masked result and its gradients."""
+    from mixmim_mm.models.utils.window_attention import GroupLayout
+    torch.manual_seed(0)
+    attn = WindowAttention(32, 4, window_size=6)
+    ids = torch.randint(0, 3, (2, 36))
+    x = torch.randn(2, 36, 32, requires_grad=True)
+    dense = attn(x, (6, 6), same_group_mask(ids))
+    grad_dense = torch.autograd.grad(dense.square().sum(), [x, attn.relative_position_bias_table])
+    grouped = attn(x, (6, 6), layout=GroupLayout(ids))
+    grad_grouped = torch.autograd.grad(grouped.square().sum(),
+                                       [x, attn.relative_position_bias_table])
+    assert torch.allclose(grouped, dense, atol=1e-5)
+    for a, b in zip(grad_grouped, grad_dense):
+        assert torch.allclose(a, b, atol=1e-4)
