@@ -1,14 +1,23 @@
 """Fixtures shared by the whole suite."""
 import pytest
+import torch
 from mmengine.registry import DefaultScope
 
 
 @pytest.fixture(autouse=True, scope='module')
-def isolated_default_scope():
-    """Forget the registry default scopes (mmdet, mmseg, ...) a test module sets, so that
-    modules running later build in the scope they had before (mmengine keeps the latest one
-    global)."""
-    before = set(DefaultScope._instance_dict)
+def isolated_global_state():
+    """Undo the process-wide settings a test module's Runner may change.
+
+    mmengine keeps the latest registry default scope (mmdet, mmseg, ...) global, and
+    ``randomness=dict(deterministic=True)`` switches torch to deterministic algorithms,
+    which changes the ops later modules trace. Both are restored after each module.
+    """
+    scopes = set(DefaultScope._instance_dict)
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    cudnn = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
     yield
-    for name in set(DefaultScope._instance_dict) - before:
+    for name in set(DefaultScope._instance_dict) - scopes:
         DefaultScope._instance_dict.pop(name)
+    torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn

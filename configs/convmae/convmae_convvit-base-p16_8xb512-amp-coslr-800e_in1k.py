@@ -7,6 +7,7 @@
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs512_mae.py',
     'mmpretrain::_base_/default_runtime.py',
+    '../_base_/schedules/warmup40e-coslr.py',  # 40 warm-up epochs, cosine to max_epochs
 ]
 
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
@@ -52,22 +53,6 @@ optim_wrapper = dict(
             'mask_token': dict(decay_mult=0.),
         }))
 
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-9,
-        by_epoch=True,
-        begin=0,
-        end=40,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=760,
-        by_epoch=True,
-        begin=40,
-        end=800,
-        convert_to_iter_based=True)
-]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=800)
 default_hooks = dict(

@@ -24,3 +24,12 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(
     type='PixMIM',
     target_generator=dict(type='LowPassTargetGenerator', radius=40))
+
+# MAE's schedule (40 warm-up epochs, then cosine); the cosine has no `end`, so the Runner ends
+# it at train_cfg.max_epochs and the 800-epoch config only changes max_epochs.
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=40,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=40,
+         convert_to_iter_based=True),
+]

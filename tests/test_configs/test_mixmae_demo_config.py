@@ -25,7 +25,9 @@ def tiny_demo_cfg(work_dir, max_iters=2):
     cfg.train_dataloader.dataset.views_per_image = 1
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = max_iters
-    cfg.custom_hooks[0].update(interval=1, num_images=4)
+    for hook in cfg.custom_hooks:
+        if hook.type == 'MixMAEReconstructionHook':
+            hook.update(interval=1, num_images=4)
     return cfg
 
 

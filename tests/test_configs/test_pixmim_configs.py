@@ -68,7 +68,9 @@ def test_pretrain_config_builds_with_table7_settings(name, image_file):
     assert cfg.train_dataloader.batch_size * 8 == 4096
     schedulers = scheduler_by_type(cfg)
     assert schedulers['LinearLR']['end'] == 40
-    assert schedulers['CosineAnnealingLR']['end'] == epochs == cfg.train_cfg.max_epochs
+    # Without `end` the Runner ends the cosine at train_cfg.max_epochs.
+    cosine_end = schedulers['CosineAnnealingLR'].get('end', cfg.train_cfg.max_epochs)
+    assert cosine_end == epochs == cfg.train_cfg.max_epochs
     # Pretraining crop is SimpleResizedCrop, never RandomResizedCrop.
     types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     assert 'SimpleResizedCrop' in types and 'RandomResizedCrop' not in types
@@ -204,6 +206,8 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path):
     cfg.optim_wrapper.type = 'OptimWrapper'
     cfg.optim_wrapper.pop('loss_scale', None)
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)  # 4 images / 2 = 2 iters
+    # The 40-epoch warm-up cannot fit one epoch: a short schedule of the same kind.
+    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
     cfg.default_hooks.logger.interval = 1
     cfg.work_dir = str(tmp_path / 'work')
     cfg.experiment_name = f'test_{uuid.uuid4().hex}'

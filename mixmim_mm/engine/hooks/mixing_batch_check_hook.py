@@ -1,4 +1,5 @@
 """Check before training that every batch can be arranged into mixed inputs."""
+from mmengine.dataset import InfiniteSampler
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
@@ -24,7 +25,9 @@ class MixingBatchCheckHook(Hook):
         loader = runner.train_dataloader
         sizes = {loader.batch_size}
         sampler = getattr(loader, 'sampler', None)
-        if not loader.drop_last and sampler is not None and hasattr(sampler, '__len__'):
+        # An infinite sampler never ends an epoch, so it never yields a short batch.
+        finite = sampler is not None and not isinstance(sampler, InfiniteSampler)
+        if not loader.drop_last and finite and hasattr(sampler, '__len__'):
             remainder = len(sampler) % loader.batch_size
             if remainder:
                 sizes.add(remainder)

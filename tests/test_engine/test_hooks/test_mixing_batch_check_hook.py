@@ -39,3 +39,10 @@ def test_other_models_are_ignored():
     runner = fake_runner(3, False, 7)
     runner.model = torch.nn.Linear(2, 2)
     MixingBatchCheckHook().before_train(runner)
+
+
+def test_infinite_sampler_never_yields_a_short_batch():
+    from mmengine.dataset import InfiniteSampler
+    runner = fake_runner(8, False, 18)
+    runner.train_dataloader.sampler = InfiniteSampler(list(range(18)), shuffle=False)
+    MixingBatchCheckHook().before_train(runner)
