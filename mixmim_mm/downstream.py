@@ -6,7 +6,8 @@ or ``'mmseg'``), whose registries do not see MMPretrain's. Importing this module
 in each of those packages that is installed:
 
 * ``MixMAESwinTransformer`` in ``MODELS``, so ``backbone=dict(type='MixMAESwinTransformer')``
-  works in a detector or segmentor config;
+  works in a detector or segmentor config, and likewise ``ConvMAEViTDense`` (ConvMAE's
+  encoder as a stride 4-32 pyramid);
 * ``SimpleFeaturePyramid`` (ViTDet's neck for a plain ViT) and MMPretrain's channel-wise
   LayerNorm ``LN2d`` in ``MODELS``, so ``neck=dict(type='SimpleFeaturePyramid')`` and
   ``norm_cfg=dict(type='LN2d')`` in the heads work (a plain ViT backbone is reachable as
@@ -29,7 +30,7 @@ from mmpretrain.registry import HOOKS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
 DOWNSTREAM_SCOPES = ('mmdet', 'mmseg')
 _SHARED = {
-    'MODELS': ('MixMAESwinTransformer', 'SimpleFeaturePyramid', 'LN2d'),
+    'MODELS': ('MixMAESwinTransformer', 'ConvMAEViTDense', 'SimpleFeaturePyramid', 'LN2d'),
     'OPTIM_WRAPPER_CONSTRUCTORS': ('BackboneLayerDecayOptimWrapperConstructor', ),
     'HOOKS': ('AtomicCheckpointHook', ),
 }

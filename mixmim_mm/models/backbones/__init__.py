@@ -1,4 +1,5 @@
 # Each module registers its classes on import; keep one import line per module.
 from .mixmae_swin import MixMAESwinTransformer  # noqa: F401
 from .convmae_vit import ConvMAEViT  # noqa: F401
+from .convmae_vit_dense import ConvMAEViTDense  # noqa: F401
 from .lsmae_vit import LSMAEViT  # noqa: F401

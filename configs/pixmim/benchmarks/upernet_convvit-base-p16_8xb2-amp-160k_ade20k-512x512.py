@@ -1,0 +1,66 @@
+# ADE20K semantic segmentation: UperNet on a PixMIM_ConvMAE ConvViT-B encoder (paper Table 13).
+#
+# Table 13: AdamW, lr 3e-4, betas (0.9, 0.999), weight decay 0.05, layer-wise lr decay 0.75,
+# batch 16, cosine decay, 1500 warmup iterations, 160k iterations, drop path 0.1.
+# From ConvMAE's segmentation code (not stated in the paper): the encoder feeds UperNet four
+# maps, the stage-1/2 convolution maps (strides 4, 8), the stage-3 map (stride 16) and its 2x2
+# max pooling (stride 32) (``ConvMAEViTDense``); 512 x 512 crops, learnable position embedding
+# (initialised from the pretrained sin-cos table), mixed precision, sliding-window inference.
+# Layer decay follows ConvMAEViT.get_layer_depth: the convolution stages share the lowest depth,
+# transformer block i gets depth i + 1, heads the top.
+#
+# Backbone weights: a PixMIM_ConvMAE pretraining checkpoint (keys ``backbone.*``); the fusion
+# convolutions of pretraining are not used here and are skipped on loading.
+_base_ = [
+    'mmseg::_base_/models/upernet_r50.py',
+    'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_160k.py',
+]
+
+custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
+
+pretrained = ('work_dirs/pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-1600e_in1k/'
+              'epoch_1600.pth')
+crop_size = (512, 512)
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    pretrained=None,
+    backbone=dict(
+        _delete_=True,
+        type='ConvMAEViTDense',
+        arch='b',
+        img_size=512,  # position-embedding grid; a 224 px table is resized on loading
+        drop_path_rate=0.1,
+        learnable_pos_embed=True,
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    decode_head=dict(in_channels=[256, 384, 768, 768], channels=512, num_classes=150,
+                     norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=768, in_index=2, num_classes=150, norm_cfg=norm_cfg),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))
+
+optim_wrapper = dict(
+    _delete_=True,
+    type='AmpOptimWrapper',
+    loss_scale='dynamic',
+    constructor='BackboneLayerDecayOptimWrapperConstructor',
+    optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    paramwise_cfg=dict(layer_decay_rate=0.75, norm_decay_mult=0., bias_decay_mult=0.,
+                       custom_keys={'pos_embed': dict(decay_mult=0.)}))
+
+max_iters = 160000
+warmup_iters = 1500
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=warmup_iters),
+    dict(type='CosineAnnealingLR', T_max=max_iters - warmup_iters, eta_min=0.0, by_epoch=False,
+         begin=warmup_iters, end=max_iters),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=16000)
+
+# 8 GPUs x 2 images = 16 (Table 13).
+train_dataloader = dict(batch_size=2)
+val_dataloader = dict(batch_size=1)
+test_dataloader = val_dataloader
+auto_scale_lr = dict(enable=False, base_batch_size=16)
