@@ -181,7 +181,8 @@ def make_images(root: Path, count=4):
 
 # One config per host; the 800-epoch configs differ only in their schedule.
 @pytest.mark.parametrize('name', ['pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
-                                  'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py'])
+                                  'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
+                                  'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'])
 def test_two_runner_iterations_give_finite_loss(name, tmp_path):
     make_images(tmp_path / 'images')
     cfg = load(name)
