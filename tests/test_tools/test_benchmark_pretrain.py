@@ -1,4 +1,5 @@
 """The pretraining benchmark: suites select rows, MAE/PixMIM rows run and time the target."""
+import json
 import importlib.util
 from pathlib import Path
 
@@ -60,3 +61,24 @@ def test_pixmim_row_is_mae_plus_low_pass_target(bench):
     assert mae.head.norm_pix and pixmim.head.norm_pix
     assert sum(p.numel() for p in mae.parameters()) == sum(
         p.numel() for p in pixmim.parameters())
+
+
+def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_path):
+    order, times = [], iter([3., 10., 1., 20., 2., 30.])
+
+    def fake_run(args, name):
+        order.append(name)
+        return dict(name=name, batch_size=8, step_time_s=next(times), images_per_s=0.,
+                    peak_mem_mb=float(len(order)), device='cpu', threads=1, amp=False,
+                    img_size=224, arch='base', vit_arch='b', steps=1)
+
+    monkeypatch.setattr(bench, 'run_isolated', fake_run)
+    out = tmp_path / 'rows.json'
+    bench.main(['--rows', 'ours_flip_2img', 'mmpretrain_mixmim', '--repeats', '3',
+                '--out', str(out)])
+    assert order == ['ours_flip_2img', 'mmpretrain_mixmim'] * 3
+    rows = {r['name']: r for r in json.loads(out.read_text())}
+    assert rows['ours_flip_2img']['step_time_s'] == 2.
+    assert rows['mmpretrain_mixmim']['step_time_runs_s'] == [10., 20., 30.]
+    assert rows['mmpretrain_mixmim']['images_per_s'] == 8 / 20.
+    assert rows['ours_flip_2img']['peak_mem_mb'] == 5.

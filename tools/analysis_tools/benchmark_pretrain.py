@@ -300,6 +300,8 @@ def parse_args(argv=None):
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--steps', type=int, default=3, help='timed steps (median reported)')
     parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--repeats', type=int, default=1,
+                        help='run every row this many times, round-robin; report medians')
     parser.add_argument('--img-size', type=int, default=224)
     parser.add_argument('--arch', default='base', help='Swin arch of the mixmae rows')
     parser.add_argument('--vit-arch', default='b',
@@ -324,9 +326,19 @@ def main(argv=None):
     if unknown:
         raise SystemExit(f'unknown rows {sorted(unknown)}; choose from {list(ROWS)}')
     rows = []
+    runs = {name: [] for name in names}
+    # Round-robin repeats spread slow drifts of the machine over every row alike.
+    for repeat in range(args.repeats):
+        for name in names:
+            print(f'running {name} ({repeat + 1}/{args.repeats}) ...', file=sys.stderr, flush=True)
+            runs[name].append(run_isolated(args, name))
     for name in names:
-        print(f'running {name} ...', file=sys.stderr, flush=True)
-        rows.append(run_isolated(args, name))
+        row = dict(runs[name][0])
+        times = [r['step_time_s'] for r in runs[name]]
+        row.update(step_time_s=statistics.median(times), step_time_runs_s=times,
+                   peak_mem_mb=max(r['peak_mem_mb'] for r in runs[name]))
+        row['images_per_s'] = row['batch_size'] / row['step_time_s']
+        rows.append(row)
     print_table(rows)
     if args.out:
         with open(args.out, 'w') as f:
