@@ -1,6 +1,6 @@
 """The pretraining benchmark: suites select rows, MAE/PixMIM rows run and time the target."""
-import json
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
