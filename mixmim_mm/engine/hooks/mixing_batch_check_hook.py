@@ -13,7 +13,9 @@ class MixingBatchCheckHook(Hook):
 
     ``MixMAE`` in ``mix_mode='group'`` needs every batch size divisible by
     ``num_images`` (and ``'flip'`` an even one). The per-GPU batch size is checked, and so
-    is the last, smaller batch of an epoch when ``drop_last`` is off.
+    is the last, smaller batch of an epoch when ``drop_last`` is off. The first training
+    sample is also run through the pipeline, so a crop size that the backbone's mask unit
+    or windows do not divide is reported before any step.
     """
 
     priority = 'VERY_HIGH'
@@ -40,3 +42,15 @@ class MixingBatchCheckHook(Hook):
                     'train_dataloader.drop_last=False)')
                 raise ValueError(f'train_dataloader.batch_size={loader.batch_size}{last}: '
                                  f'{e}') from e
+        self._check_input_size(model, loader)
+
+    @staticmethod
+    def _check_input_size(model, loader) -> None:
+        dataset = getattr(loader, 'dataset', None)
+        check = getattr(getattr(model, 'backbone', None), 'check_mixing_size', None)
+        if dataset is None or check is None or len(dataset) == 0:
+            return
+        inputs = dataset[0].get('inputs')
+        if inputs is None or getattr(inputs, 'ndim', 0) != 3:
+            return
+        check(tuple(inputs.shape[-2:]), source='train_dataloader.dataset.pipeline output')

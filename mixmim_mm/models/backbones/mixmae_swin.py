@@ -269,7 +269,7 @@ class MixMAESwinTransformer(BaseBackbone):
         if mask_unit % self.encoder_stride:
             raise ValueError(f'mask_unit={mask_unit} must be a multiple of the encoder stride '
                              f'{self.encoder_stride} (patch_size * 2**(num_stages-1))')
-        self._check_pretrain_size(self.img_size)
+        self.check_mixing_size(self.img_size)
         self.out_indices = tuple(i % self.num_stages for i in out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -317,18 +317,27 @@ class MixMAESwinTransformer(BaseBackbone):
             sizes.append(per_block)
         return sizes
 
-    def _check_pretrain_size(self, size):
-        """Mixing needs whole mask cells and windows that tile every stage exactly."""
+    def check_mixing_size(self, size, source: str = 'backbone.img_size'):
+        """Raise unless inputs of ``size`` can be mixed: whole mask cells, and windows that
+        tile every stage exactly (mixed tokens are never padded).
+
+        Args:
+            size (tuple[int, int]): Input height and width in pixels.
+            source (str): The setting that gave ``size``, named in the error.
+        """
+        size = tuple(size)
         for side in size:
             if side % self.mask_unit:
-                raise ValueError(f'input size {size} is not divisible by mask_unit={self.mask_unit}')
+                raise ValueError(f'{source}: input size {size[0]}x{size[1]} is not divisible by '
+                                 f'mask_unit={self.mask_unit} (backbone.mask_unit)')
         for i, blocks in enumerate(self.window_sizes):
             res = [s // (self.patch_size * 2**i) for s in size]
             for w in set(blocks):
                 if any(r > w and r % w for r in res):
                     raise ValueError(
-                        f'window_size {w} of stage {i} does not tile its {res[0]}x{res[1]} feature '
-                        f'map at input size {size}; choose window sizes that divide each stage')
+                        f'{source}: backbone.window_size {w} of stage {i} does not tile its '
+                        f'{res[0]}x{res[1]} feature map at input size {size[0]}x{size[1]}; '
+                        'choose window sizes that divide each stage, or another input size')
 
     def init_weights(self):
         if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':

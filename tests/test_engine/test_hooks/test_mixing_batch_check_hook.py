@@ -46,3 +46,30 @@ def test_infinite_sampler_never_yields_a_short_batch():
     runner = fake_runner(8, False, 18)
     runner.train_dataloader.sampler = InfiniteSampler(list(range(18)), shuffle=False)
     MixingBatchCheckHook().before_train(runner)
+
+
+def mixmae_runner(crop):
+    from mmpretrain.registry import MODELS
+    model = MODELS.build(dict(
+        type='MixMAE', num_images=2, mix_mode='group',
+        backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=64,
+                      window_size=(4, 4, 4, 2)),
+        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
+        head=dict(type='MixMAEHead', norm_pix=True)))
+    dataset = [dict(inputs=torch.zeros(3, *crop))]
+    loader = SimpleNamespace(batch_size=4, drop_last=True, sampler=list(range(8)),
+                             dataset=dataset)
+    return SimpleNamespace(model=model, train_dataloader=loader)
+
+
+@pytest.mark.parametrize('crop, message', [
+    ((80, 64), 'pipeline output: input size 80x64 is not divisible by mask_unit=32'),
+    ((96, 96), 'pipeline output: backbone.window_size 4 of stage 2 does not tile its 6x6'),
+])
+def test_pipeline_crop_the_backbone_cannot_mix_is_reported(crop, message):
+    with pytest.raises(ValueError, match=message):
+        MixingBatchCheckHook().before_train(mixmae_runner(crop))
+
+
+def test_pipeline_crop_other_than_img_size_that_tiles_passes():
+    MixingBatchCheckHook().before_train(mixmae_runner((128, 128)))

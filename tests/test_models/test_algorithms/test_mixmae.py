@@ -41,6 +41,12 @@ def test_input_not_divisible_by_mask_unit_is_rejected():
         build().loss(torch.randn(4, 3, 112, 112))
 
 
+def test_input_whose_stages_the_windows_do_not_tile_is_rejected():
+    # 192 px is whole mask cells, but 8x8 windows do not tile stage 2's 12x12 map.
+    with pytest.raises(ValueError, match='window_size 8 of stage 2 does not tile its 12x12'):
+        build().loss(torch.randn(4, 3, 192, 192))
+
+
 def test_neck_patch_size_must_match_mask_unit():
     with pytest.raises(ValueError, match='neck.patch_size=16'):
         build(neck=dict(patch_size=16))
