@@ -13,9 +13,13 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The venv of tools/setup_env.sh when there is one (MIXMIM_VENV, default ./.venv), else the
+# python on PATH: `python -m torch.distributed.run` is torchrun without needing it on PATH.
+py="${MIXMIM_VENV:-$TOOLS_DIR/../.venv}/bin/python"
+[ -x "$py" ] || py=python
 
 PYTHONPATH="$TOOLS_DIR/..${PYTHONPATH:+:$PYTHONPATH}" \
-torchrun \
+"$py" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

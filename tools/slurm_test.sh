@@ -15,6 +15,9 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The venv of tools/setup_env.sh when there is one (MIXMIM_VENV, default ./.venv), else python.
+py="${MIXMIM_VENV:-$TOOLS_DIR/../.venv}/bin/python"
+[ -x "$py" ] || py=python
 
 # SRUN_ARGS is split on purpose: it holds several srun options.
 # shellcheck disable=SC2086
@@ -27,4 +30,4 @@ srun -p "$PARTITION" \
     --cpus-per-task="$CPUS_PER_TASK" \
     --kill-on-bad-exit=1 \
     $SRUN_ARGS \
-    python -u "$TOOLS_DIR/test.py" "$CONFIG" "$CHECKPOINT" --launcher=slurm "${@:5}"
+    "$py" -u "$TOOLS_DIR/test.py" "$CONFIG" "$CHECKPOINT" --launcher=slurm "${@:5}"
