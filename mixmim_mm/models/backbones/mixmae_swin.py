@@ -86,14 +86,16 @@ class MixMAEBlock(nn.Module):
         drop (float): Dropout after projections.
         attn_drop (float): Dropout on attention weights.
         drop_path (float): Stochastic depth rate of this block.
+        attn_impl (str): See :class:`WindowAttention`.
     """
 
     def __init__(self, embed_dims, num_heads, window_size, mlp_ratio=4., qkv_bias=True,
-                 drop=0., attn_drop=0., drop_path=0.):
+                 drop=0., attn_drop=0., drop_path=0., attn_impl='auto'):
         super().__init__()
         self.window_size = window_size
         self.norm1 = nn.LayerNorm(embed_dims)
-        self.attn = WindowAttention(embed_dims, num_heads, window_size, qkv_bias, attn_drop, drop)
+        self.attn = WindowAttention(embed_dims, num_heads, window_size, qkv_bias, attn_drop, drop,
+                                    attn_impl)
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
         self.norm2 = nn.LayerNorm(embed_dims)
         self.mlp = Mlp(embed_dims, int(embed_dims * mlp_ratio), drop)
@@ -145,13 +147,14 @@ class MixMAEStage(nn.Module):
     """An optional 2x downsampling followed by a sequence of :class:`MixMAEBlock`."""
 
     def __init__(self, in_channels, embed_dims, depth, num_heads, window_sizes, mlp_ratio,
-                 qkv_bias, drop, attn_drop, drop_paths, downsample, with_cp=False):
+                 qkv_bias, drop, attn_drop, drop_paths, downsample, with_cp=False,
+                 attn_impl='auto'):
         super().__init__()
         self.with_cp = with_cp
         self.downsample = PatchMerging(in_channels, embed_dims) if downsample else None
         self.blocks = nn.ModuleList([
             MixMAEBlock(embed_dims, num_heads, window_sizes[i], mlp_ratio, qkv_bias, drop,
-                        attn_drop, drop_paths[i]) for i in range(depth)
+                        attn_drop, drop_paths[i], attn_impl) for i in range(depth)
         ])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -214,6 +217,8 @@ class MixMAESwinTransformer(BaseBackbone):
         norm_eval (bool): Keep normalisation layers in eval mode during training
             (only affects BatchNorm-like layers). Defaults to False.
         with_cp (bool): Gradient checkpointing per block. Defaults to False.
+        attn_impl (str): ``'auto'`` (SDPA, except plain tensor operations for CPU
+            training, faster there) or ``'sdpa'`` (always SDPA). Defaults to ``'auto'``.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -245,6 +250,7 @@ class MixMAESwinTransformer(BaseBackbone):
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  with_cp: bool = False,
+                 attn_impl: str = 'auto',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
@@ -293,7 +299,8 @@ class MixMAESwinTransformer(BaseBackbone):
             self.stages.append(
                 MixMAEStage(in_dims, dims, depth, self.num_heads[i], self.window_sizes[i],
                             mlp_ratio, qkv_bias, drop_rate, attn_drop_rate,
-                            drop_paths[start:start + depth], downsample=i > 0, with_cp=with_cp))
+                            drop_paths[start:start + depth], downsample=i > 0, with_cp=with_cp,
+                            attn_impl=attn_impl))
             self.num_features.append(dims)
             in_dims = dims
         if separation == 'mix_embedding':

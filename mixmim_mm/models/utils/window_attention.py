@@ -4,7 +4,8 @@ Attention runs through ``torch.nn.functional.scaled_dot_product_attention``: the
 position bias and the "only attend to tokens of the same image" rule are passed as one
 additive mask (``-inf`` where not allowed), so fused kernels can be used and no ``-1e30``
 arithmetic is needed. Where SDPA has no fused kernel (CPU training, whose mask needs a
-gradient) the same arithmetic runs as plain tensor operations, which is faster there.
+gradient) the same arithmetic runs by default as plain tensor operations, which is faster
+there; ``attn_impl='sdpa'`` keeps SDPA everywhere.
 """
 from functools import lru_cache
 from typing import Optional, Tuple
@@ -29,6 +30,9 @@ def _relative_position_index(window: Tuple[int, int], table_window: int) -> torc
     coords = coords.flatten(1)
     rel = coords[:, :, None] - coords[:, None, :] + (table_window - 1)
     return rel[0] * (2 * table_window - 1) + rel[1]
+
+
+ATTN_IMPLS = ('auto', 'sdpa')
 
 
 def _attention_reference(q, k, v, bias, dropout: float) -> torch.Tensor:
@@ -127,6 +131,10 @@ class WindowAttention(nn.Module):
         qkv_bias (bool): Add a bias to the qkv projection. Defaults to True.
         attn_drop (float): Dropout on attention weights. Defaults to 0.
         proj_drop (float): Dropout after the output projection. Defaults to 0.
+        attn_impl (str): ``'auto'``: ``scaled_dot_product_attention``, except for CPU
+            training, where SDPA has no fused kernel for a mask with a gradient and the
+            same arithmetic as plain tensor operations is faster. ``'sdpa'``: always SDPA.
+            Defaults to ``'auto'``.
     """
 
     def __init__(self,
@@ -135,10 +143,14 @@ class WindowAttention(nn.Module):
                  window_size: int,
                  qkv_bias: bool = True,
                  attn_drop: float = 0.,
-                 proj_drop: float = 0.):
+                 proj_drop: float = 0.,
+                 attn_impl: str = 'auto'):
         super().__init__()
         if embed_dims % num_heads:
             raise ValueError(f'embed_dims={embed_dims} is not divisible by num_heads={num_heads}')
+        if attn_impl not in ATTN_IMPLS:
+            raise ValueError(f'attn_impl must be one of {ATTN_IMPLS}, got {attn_impl!r}')
+        self.attn_impl = attn_impl
         self.num_heads = num_heads
         self.window_size = window_size
         self.attn_drop = attn_drop
@@ -179,10 +191,7 @@ class WindowAttention(nn.Module):
         if group_mask is not None:
             bias = bias + group_mask.to(q.dtype)
         dropout = self.attn_drop if self.training else 0.
-        if q.is_cuda or not (torch.is_grad_enabled() and bias.requires_grad):
-            x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
-        else:
-            x = _attention_reference(q, k, v, bias, dropout)
+        x = self._attend(q, k, v, bias, dropout)
         x = x.transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(x))
 
@@ -201,13 +210,17 @@ class WindowAttention(nn.Module):
         bias = bias.view(*index.shape, -1).permute(0, 3, 1, 2)
         bias = bias.to(q.dtype) + layout.key_mask.to(q.dtype)
         dropout = self.attn_drop if self.training else 0.
-        if q.is_cuda or not torch.is_grad_enabled():
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
-        else:
-            out = _attention_reference(q, k, v, bias, dropout)
+        out = self._attend(q, k, v, bias, dropout)
         out = out.transpose(1, 2).reshape(-1, c)[layout.valid]
         x = out.new_zeros(b * n, c).index_copy(0, layout.flat_index[layout.valid], out)
         return self.proj_drop(self.proj(x.view(b, n, c)))
+
+    def _attend(self, q, k, v, bias, dropout: float) -> torch.Tensor:
+        plain = (self.attn_impl == 'auto' and not q.is_cuda and torch.is_grad_enabled()
+                 and bias.requires_grad)
+        if plain:
+            return _attention_reference(q, k, v, bias, dropout)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # Checkpoints trained with another window (e.g. 14 in pretraining, 16 or 32

@@ -66,6 +66,24 @@ def test_loss_is_finite_and_trains(kwargs):
     assert model.backbone.patch_embed.proj.weight.grad.abs().sum() > 0
 
 
+def test_training_through_sdpa_everywhere_matches_the_default_path():
+    """attn_impl='sdpa' (SDPA also in CPU training) gives the default loss and gradients."""
+    torch.manual_seed(0)
+    default, sdpa = build(), build(backbone=dict(attn_impl='sdpa'))
+    sdpa.load_state_dict(default.state_dict())
+    inputs = torch.randn(8, 3, 128, 128)
+    losses, grads = [], []
+    for model in (default, sdpa):
+        torch.manual_seed(1)  # the same mixing
+        loss = model.loss(inputs)['loss']
+        losses.append(loss)
+        params = [p for p in model.backbone.parameters() if p.requires_grad]
+        grads.append(torch.autograd.grad(loss, params))
+    assert torch.allclose(losses[0], losses[1], atol=1e-6)
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
 def test_without_dual_reconstruction_only_image_0_is_decoded(monkeypatch):
     model = build(dual_reconstruction=False)
     seen = {}
