@@ -22,7 +22,8 @@ def test_default_run_is_the_mixmae_suite(bench):
     args = bench.parse_args([])
     assert args.suite == 'mixmae' and args.rows is None
     assert bench.suite_rows(args.suite) == [
-        'ours_flip_2img', 'ours_group_4img', 'mmpretrain_mixmim', 'mmpretrain_simmim']
+        'ours_flip_2img', 'ours_flip_2img_sdpa', 'ours_group_4img', 'mmpretrain_mixmim',
+        'mmpretrain_simmim']
 
 
 def test_pixmim_suite_holds_mae_and_pixmim(bench):
@@ -36,6 +37,33 @@ def run(bench, row):
                              '--batch-size', '2', '--steps', '1', '--warmup', '0',
                              '--device', 'cpu'])
     return bench.run_row(args)
+
+
+@pytest.mark.parametrize('row', ['ours_flip_2img', 'ours_flip_2img_sdpa', 'ours_group_4img',
+                                 'mmpretrain_mixmim', 'mmpretrain_simmim'])
+def test_mixmae_rows_run_a_timed_step(bench, row):
+    # The mini Swin keeps this to seconds; the CLI default is Swin-B/W14 at 224.
+    args = bench.parse_args(['--row', row, '--arch', 'mini', '--batch-size', '4', '--steps',
+                             '1', '--warmup', '0', '--device', 'cpu'])
+    result = bench.run_row(args)
+    assert result['name'] == row and result['suite'] == 'mixmae'
+    assert result['step_time_s'] > 0 and result['images_per_s'] == 4 / result['step_time_s']
+    # Peak minus the post-import baseline: what the model and its steps added.
+    assert 0 < result['peak_mem_mb'] < result['process_peak_mb']
+
+
+def test_mixmae_rows_share_the_encoder_size(bench):
+    args = bench.parse_args(['--arch', 'mini'])
+    counts = {}
+    for row in ('ours_flip_2img', 'ours_group_4img', 'mmpretrain_mixmim'):
+        model, _ = bench.ROWS[row](args)
+        counts[row] = sum(p.numel() for p in model.backbone.parameters() if p.requires_grad)
+    assert len(set(counts.values())) == 1, counts
+
+
+def test_group_row_needs_a_batch_divisible_by_4(bench):
+    with pytest.raises(SystemExit, match='multiple of 4'):
+        bench.main(['--rows', 'ours_group_4img', '--batch-size', '6'])
 
 
 def test_pixmim_row_times_its_target_generator_and_mae_row_has_none(bench, capsys):
@@ -64,21 +92,25 @@ def test_pixmim_row_is_mae_plus_low_pass_target(bench):
 
 
 def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_path):
-    order, times = [], iter([3., 10., 1., 20., 2., 30.])
+    order, times = [], iter([3., 10., 0.3, 1., 20., 0.1, 2., 30., 0.2])
 
     def fake_run(args, name):
         order.append(name)
-        return dict(name=name, batch_size=8, step_time_s=next(times), images_per_s=0.,
-                    peak_mem_mb=float(len(order)), device='cpu', threads=1, amp=False,
-                    img_size=224, arch='base', vit_arch='b', steps=1)
+        row = dict(name=name, batch_size=8, step_time_s=next(times), images_per_s=0.,
+                   peak_mem_mb=float(len(order)), device='cpu', threads=1, amp=False,
+                   img_size=224, arch='base', vit_arch='b', steps=1)
+        if name == 'pixmim_mae_vit-b':
+            row.update(suite='pixmim', target_generator_s=row['step_time_s'])
+        return row
 
     monkeypatch.setattr(bench, 'run_isolated', fake_run)
     out = tmp_path / 'rows.json'
-    bench.main(['--rows', 'ours_flip_2img', 'mmpretrain_mixmim', '--repeats', '3',
-                '--out', str(out)])
-    assert order == ['ours_flip_2img', 'mmpretrain_mixmim'] * 3
+    bench.main(['--rows', 'ours_flip_2img', 'mmpretrain_mixmim', 'pixmim_mae_vit-b',
+                '--repeats', '3', '--out', str(out)])
+    assert order == ['ours_flip_2img', 'mmpretrain_mixmim', 'pixmim_mae_vit-b'] * 3
     rows = {r['name']: r for r in json.loads(out.read_text())}
     assert rows['ours_flip_2img']['step_time_s'] == 2.
     assert rows['mmpretrain_mixmim']['step_time_runs_s'] == [10., 20., 30.]
     assert rows['mmpretrain_mixmim']['images_per_s'] == 8 / 20.
-    assert rows['ours_flip_2img']['peak_mem_mb'] == 5.
+    assert rows['ours_flip_2img']['peak_mem_mb'] == 7.
+    assert rows['pixmim_mae_vit-b']['target_generator_s'] == 0.2

@@ -2,14 +2,16 @@
 
 Each row is one train step (forward, backward, AdamW step) of a pretraining model on the
 same encoder size, batch and device; after warm-up steps the median of the timed steps
-is reported, with images/s and peak memory. Every row runs in a fresh subprocess so the
-peak resident memory on CPU belongs to that row alone (on CUDA the allocator's peak is
-used).
+is reported, with images/s and peak memory. Every row runs in a fresh subprocess. On CUDA
+the peak memory is the allocator's peak; on CPU it is the process's peak resident memory
+minus its resident memory after the imports and before the model is built, i.e. what the
+model, optimizer state and train steps add (``process_peak_mb`` keeps the raw peak).
 
 Rows come in suites, each with a reference row the ratios are taken against:
 
 * ``mixmae`` (default): our MixMAE vs MMPretrain's MixMIM and SimMIM, Swin encoders
-  (``--arch``); reference ``mmpretrain_mixmim``.
+  (``--arch``); reference ``mmpretrain_mixmim``. ``ours_flip_2img_sdpa`` is ``ours_flip_2img``
+  with ``attn_impl='sdpa'`` (SDPA also for CPU training, see ``WindowAttention``).
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``, ViT-B/16 by
   default), mask ratio 0.75, ``norm_pix``; reference ``mmpretrain_mae_vit-b``. Rows whose
   model has a target generator also time that generator alone on the same batch (forward
@@ -68,12 +70,12 @@ def swin_arch(args) -> dict:
     return dict(MixMAESwinTransformer.arch_zoo[args.arch])
 
 
-def mixmae_cfg(args, num_images, mix_mode) -> dict:
+def mixmae_cfg(args, num_images, mix_mode, attn_impl='auto') -> dict:
     arch = swin_arch(args)
     return dict(
         type='MixMAE', num_images=num_images, mix_mode=mix_mode,
         backbone=dict(type='MixMAESwinTransformer', arch=arch, img_size=args.img_size,
-                      window_size=(14, 14, 14, 7)),
+                      window_size=(14, 14, 14, 7), attn_impl=attn_impl),
         neck=dict(type='MixMAEDecoder', in_channels=arch['embed_dims'] * 8, embed_dims=512,
                   depth=8, num_heads=16),
         head=dict(type='MixMAEHead', norm_pix=True))
@@ -87,6 +89,12 @@ def images(args):
 def build_ours_flip(args):
     from mmpretrain.registry import MODELS
     return MODELS.build(mixmae_cfg(args, 2, 'flip')), images(args)
+
+
+@register_row('ours_flip_2img_sdpa')
+def build_ours_flip_sdpa(args):
+    from mmpretrain.registry import MODELS
+    return MODELS.build(mixmae_cfg(args, 2, 'flip', attn_impl='sdpa')), images(args)
 
 
 @register_row('ours_group_4img')
@@ -181,6 +189,8 @@ def time_target_generator(model, inputs, reps: int, device) -> float:
         model.target_generator(inputs)
     times = []
     for _ in range(reps):
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
         start = time.perf_counter()
         model.target_generator(inputs)
         if device.type == 'cuda':
@@ -189,9 +199,17 @@ def time_target_generator(model, inputs, reps: int, device) -> float:
     return statistics.median(times)
 
 
+def resident_mb() -> float:
+    """Current resident memory of this process (Linux), in MiB."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
 def run_row(args) -> dict:
     """Time one row in this process; returns the row as a dict."""
     import mixmim_mm  # noqa: F401  (registers our models)
+    import mmpretrain.models  # noqa: F401  (imported before the memory baseline)
+    baseline_mb = resident_mb()
     torch.manual_seed(0)
     device = torch.device(args.device)
     model, make_inputs = ROWS[args.row](args)
@@ -221,14 +239,16 @@ def run_row(args) -> dict:
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
+    process_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     if device.type == 'cuda':
         peak_mb = torch.cuda.max_memory_allocated() / 2**20
     else:
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        peak_mb = process_peak_mb - baseline_mb
     step_time = statistics.median(times)
     row = dict(name=args.row, suite=ROW_SUITES[args.row], batch_size=args.batch_size,
                step_time_s=step_time, images_per_s=args.batch_size / step_time,
-               peak_mem_mb=peak_mb, device=str(device), threads=torch.get_num_threads(),
+               peak_mem_mb=peak_mb, process_peak_mb=process_peak_mb,
+               device=str(device), threads=torch.get_num_threads(),
                amp=use_amp, img_size=args.img_size, arch=args.arch, vit_arch=args.vit_arch,
                steps=args.steps)
     if getattr(model, 'with_target_generator', False):
@@ -298,8 +318,8 @@ def parse_args(argv=None):
     parser.add_argument('--rows', nargs='+', default=None,
                         help=f'rows to run, overriding --suite; any of {list(ROWS)}')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--steps', type=int, default=3, help='timed steps (median reported)')
-    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--steps', type=int, default=5, help='timed steps (median reported)')
+    parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=1,
                         help='run every row this many times, round-robin; report medians')
     parser.add_argument('--img-size', type=int, default=224)
@@ -325,6 +345,9 @@ def main(argv=None):
     unknown = set(names) - set(ROWS)
     if unknown:
         raise SystemExit(f'unknown rows {sorted(unknown)}; choose from {list(ROWS)}')
+    if 'ours_group_4img' in names and args.batch_size % 4:
+        raise SystemExit(f'--batch-size {args.batch_size}: ours_group_4img mixes groups of 4 '
+                         'images, so the batch size must be a multiple of 4')
     rows = []
     runs = {name: [] for name in names}
     # Round-robin repeats spread slow drifts of the machine over every row alike.
@@ -337,6 +360,9 @@ def main(argv=None):
         times = [r['step_time_s'] for r in runs[name]]
         row.update(step_time_s=statistics.median(times), step_time_runs_s=times,
                    peak_mem_mb=max(r['peak_mem_mb'] for r in runs[name]))
+        if 'target_generator_s' in row:
+            row['target_generator_s'] = statistics.median(
+                r['target_generator_s'] for r in runs[name])
         row['images_per_s'] = row['batch_size'] / row['step_time_s']
         rows.append(row)
     print_table(rows)
