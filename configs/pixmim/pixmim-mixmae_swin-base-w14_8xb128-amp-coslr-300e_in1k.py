@@ -10,7 +10,7 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
         type='SimpleResizedCrop',
-        scale=224,
+        size=224,
         padding=4,
         flip_prob=0.5,
         interpolation='bicubic',

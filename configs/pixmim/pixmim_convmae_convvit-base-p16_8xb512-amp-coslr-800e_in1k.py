@@ -12,7 +12,7 @@ model = dict(target_generator=dict(type='LowPassTargetGenerator', radius=40))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='SimpleResizedCrop', scale=224, padding=4, flip_prob=0.5),
+    dict(type='SimpleResizedCrop', size=224, padding=4, flip_prob=0.5),
     dict(type='PackInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

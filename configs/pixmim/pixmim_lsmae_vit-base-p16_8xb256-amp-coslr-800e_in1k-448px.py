@@ -16,7 +16,7 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='SimpleResizedCrop', scale=448, padding=4, flip_prob=0.5),
+    dict(type='SimpleResizedCrop', size=448, padding=4, flip_prob=0.5),
     dict(type='PackInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -51,7 +51,10 @@ def infer_backbone_arch(backbone: Dict[str, torch.Tensor]) -> dict:
     if not depths or sorted(depths) != list(range(len(depths))):
         raise ValueError(f'cannot read the stage/block layout from the keys '
                          f'{sorted(backbone)[:8]}')
-    proj = backbone['patch_embed.proj.weight']
+    proj = backbone.get('patch_embed.proj.weight')
+    if proj is None:
+        raise ValueError(f'no patch embedding (patch_embed.proj.weight) among the keys '
+                         f'{sorted(backbone)[:8]}')
     arch = dict(
         embed_dims=proj.shape[0],
         depths=[depths[i] for i in range(len(depths))],
@@ -119,7 +122,7 @@ def backbone_state_dict(state_dict: Dict[str, torch.Tensor],
     if fmt == 'official':
         state_dict, prefix = convert_official_mixmim(state_dict, source), 'backbone.'
     elif fmt == 'mmpretrain':
-        state_dict = convert_mmpretrain_mixmim(state_dict)
+        state_dict = convert_mmpretrain_mixmim(state_dict, source)
     elif fmt is None:
         raise ValueError(f'{source} holds no MixMAE/MixMIM encoder: expected keys like '
                          f'"backbone.stages.0.blocks.0.attn.qkv.weight" (mixmim_mm), '

@@ -10,8 +10,10 @@ while training goes on. ``MixMAESwinTransformer.init_weights`` uses
 * resizes the absolute position embedding to the model's grid (bicubic; relative-position
   tables are resized by ``WindowAttention`` itself);
 * raises if any encoder weight (patch embedding, any block or patch merging) stays
-  unloaded, and logs the keys that were not in the checkpoint (e.g. the extra output norms
-  of a detection backbone, initialised fresh) and those it did not use.
+  unloaded, or if the checkpoint holds encoder weights the model has no place for (e.g. a
+  deeper stage, or output norms of stages the model does not return);
+* logs the keys that were not in the checkpoint (e.g. the extra output norms of a detection
+  backbone, initialised fresh) and the pretraining-only ones it did not use.
 """
 import os.path as osp
 from typing import List, Optional, Tuple
@@ -27,6 +29,12 @@ from .checkpoint_io import load_state_dict_file
 # Encoder parameters that must come from the checkpoint; output norms of stages the
 # checkpoint never returned (norm0-2 for detection) and mix embeddings may be fresh.
 _REQUIRED = ('patch_embed.', 'stages.')
+# Checkpoint tensors a downstream backbone may lack without losing a trained weight: the
+# fixed sin-cos position table, pretraining-only mix embeddings, [MASK] tokens,
+# relative-position index buffers (rebuilt at run time) and the output norms of stages the
+# model does not return (a detection backbone's norm0-2 loaded for classification). Any
+# other unused key is an encoder weight that would be dropped.
+_OPTIONAL = ('absolute_pos_embed', 'mix_embeds.', 'mask_token', 'norm')
 
 
 def _read(checkpoint: str):
@@ -65,14 +73,15 @@ def load_pretrained_backbone(backbone: nn.Module,
 
     Returns:
         tuple[list[str], list[str]]: Missing keys (kept at their initial values) and
-        unexpected keys (ignored).
+        unexpected keys (ignored; only pretraining-only tensors can be unexpected).
 
     Raises:
-        ValueError: If an encoder weight is not in the checkpoint or has another shape.
+        ValueError: If an encoder weight of the model is not in the checkpoint or has
+            another shape, or an encoder weight of the checkpoint is not in the model.
     """
     state = backbone_state_dict(_read(checkpoint), prefix, source=checkpoint)
     own = backbone.state_dict()
-    if 'absolute_pos_embed' in state and \
+    if 'absolute_pos_embed' in state and 'absolute_pos_embed' in own and \
             state['absolute_pos_embed'].shape != own['absolute_pos_embed'].shape:
         state['absolute_pos_embed'] = _resize_pos_embed(
             state['absolute_pos_embed'], tuple(backbone.pos_grid), checkpoint)
@@ -84,12 +93,19 @@ def load_pretrained_backbone(backbone: nn.Module,
     if lost:
         raise ValueError(f'{checkpoint} lacks {len(lost)} encoder weights of the model, '
                          f'e.g. {lost[:10]}; refusing to train from a partly random encoder')
+    dropped = [k for k in unexpected
+               if not k.startswith(_OPTIONAL) and not k.endswith('relative_position_index')]
+    if dropped:
+        raise ValueError(f'{checkpoint} has {len(dropped)} encoder weights the model has no '
+                         f'place for, e.g. {dropped[:10]}; the checkpoint is from another '
+                         f'architecture (depths, widths) than the model')
     print_log(f'loaded {len(state) - len(unexpected)} encoder tensors from {checkpoint}'
               f'{f" (prefix {prefix!r})" if prefix else ""}', logger=logger)
     if missing:
         print_log(f'not in the checkpoint, initialised fresh: {missing}', logger=logger,
                   level=30)
     if unexpected:
-        print_log(f'in the checkpoint but not used: {unexpected}', logger=logger, level=30)
+        print_log(f'in the checkpoint but not used (pretraining only): {unexpected}',
+                  logger=logger, level=30)
     return missing, unexpected
 

@@ -81,7 +81,7 @@ def test_pixmim_uses_low_pass_target_and_simple_resized_crop(name, size, radius)
     model = build_model(cfg)
     assert model.target_generator.effective_radius(size, size) == radius
     crops = [t for t in cfg.train_dataloader.dataset.pipeline if 'Crop' in t['type']]
-    assert [(t['type'], t['scale'], t['padding']) for t in crops] == [
+    assert [(t['type'], t['size'], t['padding']) for t in crops] == [
         ('SimpleResizedCrop', size, 4)]
 
 

@@ -193,10 +193,13 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path):
     model.neck.update(num_patches=16, patch_size=8, embed_dim=32, decoder_embed_dim=16,
                       decoder_depth=1, decoder_num_heads=2, mlp_ratio=2.)
     model.head.patch_size = 8
+    # r = 40 is at or above the half-diagonal of a 32 px image (22.6 bins), where the filter is
+    # the identity; r = 4 removes most of the spectrum, so the Runner path really filters.
+    model.target_generator.update(radius=4, scale_radius_with_size=False)
     pipeline = copy.deepcopy(cfg.train_dataloader.dataset.pipeline)
     for t in pipeline:
         if t['type'] == 'SimpleResizedCrop':
-            t['scale'] = 32
+            t['size'] = 32
     cfg.train_dataloader = dict(
         batch_size=2, num_workers=0, persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=True),
@@ -215,9 +218,22 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path):
     cfg.resume = False
 
     runner = Runner.from_cfg(cfg)
+    # Record what the target generator gets and returns inside the training step.
+    seen = []
+    runner.model.target_generator.register_forward_hook(
+        lambda module, args, out: seen.append((args[0].detach().clone(), out.detach().clone())))
     runner.train()
     assert runner.iter == 2
     torch.testing.assert_close(runner.model.target_generator.std.flatten(),
                                torch.tensor(cfg.data_preprocessor.std))
+    assert len(seen) == 2
+    for inputs, target in seen:
+        assert inputs.shape == target.shape == (2, 3, 32, 32)
+        # The low-pass target is not the augmented batch: fine detail is gone (in units of
+        # the normalised input, whose per-pixel spread is about 1).
+        assert (target - inputs).abs().mean() > 0.1
+        # ...but it keeps the mean colour of every image (DC survives any radius).
+        torch.testing.assert_close(target.mean((2, 3)), inputs.mean((2, 3)),
+                                   atol=1e-4, rtol=0)
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss) and loss > 0

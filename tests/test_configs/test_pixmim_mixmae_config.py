@@ -93,7 +93,7 @@ def test_two_runner_iterations_give_finite_loss(tmp_path):
     pipeline = copy.deepcopy(cfg.train_dataloader.dataset.pipeline)
     for t in pipeline:
         if t['type'] == 'SimpleResizedCrop':
-            t['scale'] = 128
+            t['size'] = 128
     cfg.train_dataloader = dict(
         batch_size=4, num_workers=0, persistent_workers=False, drop_last=True,
         sampler=dict(type='DefaultSampler', shuffle=True),

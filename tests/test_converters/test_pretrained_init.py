@@ -99,3 +99,37 @@ def test_other_architecture_raises(checkpoint):
 def test_missing_file_is_named():
     with pytest.raises(FileNotFoundError, match='nowhere.pth'):
         downstream('nowhere.pth')
+
+
+def test_encoder_weights_the_model_cannot_take_raise(checkpoint):
+    # A deeper checkpoint (stage 2 has 2 blocks) into a shallower model would drop a block.
+    path, _ = checkpoint
+    with pytest.raises(ValueError, match=r'pretrain.pth has 13 encoder weights the model has no '
+                                         r"place for, e.g. \['stages.2.blocks.1."):
+        downstream(path, arch=dict(embed_dims=32, depths=(1, 1, 1, 1), num_heads=(1, 2, 4, 8)))
+
+
+def test_output_norms_of_stages_the_model_does_not_return_are_a_note(tmp_path, checkpoint):
+    # A detection backbone (norm0-3) loaded into a classification one (norm3 only): the
+    # per-output norms are not part of the feature extractor, the encoder is complete.
+    path, _ = checkpoint
+    detection = str(tmp_path / 'detection.pth')
+    trained = downstream(path).state_dict()
+    save_checkpoint_file(trained, detection)
+    model = downstream(detection, prefix=None, out_indices=(3, ))
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, trained[key]), key
+
+
+def test_pretraining_only_tensors_are_a_note(checkpoint, monkeypatch):
+    # A downstream backbone without the fixed sin-cos table loses no trained weight.
+    path, _ = checkpoint
+    messages = []
+    monkeypatch.setattr(pretrained_init, 'print_log',
+                        lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
+    model = MixMAESwinTransformer(arch='mini', img_size=128, window_size=(8, 8, 8, 4))
+    del model.absolute_pos_embed
+    missing, unexpected = pretrained_init.load_pretrained_backbone(model, path, 'backbone.')
+    assert (missing, unexpected) == ([], ['absolute_pos_embed'])
+    assert (logging.WARNING, "in the checkpoint but not used (pretraining only): "
+            "['absolute_pos_embed']") in messages

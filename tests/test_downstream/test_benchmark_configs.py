@@ -67,6 +67,21 @@ def test_model_and_optimizer_build(path):
     del model, wrapper
 
 
+@pytest.mark.parametrize('path', [p for p in CONFIGS if '-linear-' not in p], ids=name_of)
+def test_optimizers_exempt_swin_tables_from_weight_decay(path):
+    cfg, scope = load(path)
+    model = build_model(cfg, scope)
+    groups = build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups
+    decay = {g['param_name']: g['weight_decay'] for g in groups}
+    tables = [name for name in decay if name.endswith('attn.relative_position_bias_table')]
+    assert len(tables) == sum(model.backbone.depths)
+    assert [decay[name] for name in tables] == [0.] * len(tables)
+    block = 'backbone.stages.2.blocks.5.'
+    assert decay[block + 'norm1.weight'] == decay[block + 'attn.qkv.bias'] == 0.
+    assert decay[block + 'attn.qkv.weight'] == cfg.optim_wrapper.optimizer.weight_decay
+    assert 'backbone.absolute_pos_embed' not in decay  # fixed sin-cos table, not trained
+
+
 @pytest.mark.parametrize('path', [p for p in CONFIGS if '/classification/' in p], ids=name_of)
 def test_classification_pipelines(path):
     cfg, _ = load(path)

@@ -126,8 +126,10 @@ def _tiny_runner_cfg(path, data_root, work_dir):
     cfg.model.neck = TINY_NECK
     pipeline = cfg.train_dataloader.dataset.pipeline
     for t in pipeline:  # train at 64 px instead of 224
-        if t['type'] in ('RandomResizedCrop', 'SimpleResizedCrop'):
+        if t['type'] == 'RandomResizedCrop':
             t['scale'] = 64
+        elif t['type'] == 'SimpleResizedCrop':
+            t['size'] = 64
     cfg.train_dataloader = dict(
         batch_size=2, num_workers=0, persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=True),

@@ -4,6 +4,7 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 
 from mixmim_mm.models.backbones.convmae_vit import ConvMAEViT, MaskedConvBlock
+from mixmim_mm.utils import get_flops_params
 
 TINY = dict(embed_dims=[16, 24, 32], depths=[1, 1, 2], num_heads=2)
 
@@ -173,3 +174,47 @@ def test_convmae_base_flops_match_the_analytic_count():
                 + tokens * 768 * 768 + 2 * tokens * 768 * 4 * 768))  # proj, MLP
     assert counted == expected
     assert abs(expected / 1e9 - 23.08) < 0.01
+
+
+class _MaskedEncoder(torch.nn.Module):
+    """The pretraining forward ``encoder(x, mask=True)`` as a module the tracer can call."""
+
+    def __init__(self, encoder: ConvMAEViT):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, x):
+        return self.encoder(x, mask=True)[0]
+
+
+def test_convmae_base_masked_encoder_flops_match_the_readme():
+    """Masked ConvMAE-Base pretraining encoder, 224 px, mask ratio 0.75: 11.9 GFLOPs.
+
+    The number stated in configs/convmae/README.md, measured with the repo's counter
+    (``get_flops_params``, multiply-accumulates). Stages 1-2 and the two fusion convolutions
+    run on the full image (masked convolution zeroes inputs, it does not skip positions), the
+    11 transformer blocks on the 49 visible tokens only. The hand count below (as in the
+    classifier test, from the authors' ``models_convmae.py``) gives 11.87 G; mmengine adds
+    5 FLOPs per LayerNorm element (fvcore's norm rule), 0.03 G, for 11.91 G in all.
+    """
+    model = _MaskedEncoder(ConvMAEViT(arch='b', mask_ratio=0.75)).eval()
+    x = torch.randn(1, 3, 224, 224)
+    assert model(x).shape == (1, 49, 768)
+    flops, _ = get_flops_params(model, (x, ))
+
+    def stage_block(dims, positions):  # 1x1, 5x5 depth-wise, 1x1, MLP x4
+        return positions * (2 * dims * dims + 25 * dims + 2 * 4 * dims * dims)
+
+    tokens, visible = 14 * 14, 49
+    macs = (
+        56 * 56 * 3 * 16 * 256 + 2 * stage_block(256, 56 * 56)  # stage 1, full image
+        + 28 * 28 * 256 * 4 * 384 + 2 * stage_block(384, 28 * 28)  # stage 2, full image
+        + tokens * 384 * 4 * 768 + tokens * 768 * 768  # stage-3 embedding + projection
+        + tokens * 256 * 16 * 768 + tokens * 384 * 4 * 768  # fusion convolutions 4x4, 2x2
+        + 11 * (visible * 768 * 3 * 768 + 2 * visible * visible * 768  # qkv, attention
+                + visible * 768 * 768 + 2 * visible * 768 * 4 * 768))  # proj, MLP
+    norm_elements = (5 * 56 * 56 * 256 + 5 * 28 * 28 * 384  # embedding + 2 per conv block
+                     + tokens * 768 + (2 * 11 + 1) * visible * 768)  # stage-3 embedding, ViT
+    assert flops == macs + 5 * norm_elements
+    assert abs(macs / 1e9 - 11.87) < 0.01
+    assert abs(flops / 11.9e9 - 1) < 0.03

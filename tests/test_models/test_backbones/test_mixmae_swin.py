@@ -91,3 +91,55 @@ def test_layer_depth_follows_blocks():
     assert model.get_layer_depth('backbone.stages.2.blocks.1.attn.qkv.weight', 'backbone.') == (4, total)
     assert model.get_layer_depth('backbone.stages.1.downsample.reduction.weight', 'backbone.') == (2, total)
     assert model.get_layer_depth('head.fc.weight', 'backbone.') == (total - 1, total)
+
+
+def forward_and_grads(model, images, ids):
+    """Outputs of a plain and a mixed forward, and the gradients of their sum."""
+    model.zero_grad()
+    torch.manual_seed(1)  # same drop-path draws in both runs
+    outs = [*model(images), mixed_forward(model, images, ids)]
+    sum(o.square().sum() for o in outs).backward()
+    return outs, {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+
+def test_gradient_checkpointing_changes_nothing_but_memory(monkeypatch):
+    from mixmim_mm.models.backbones import mixmae_swin
+    torch.manual_seed(0)
+    kwargs = dict(MINI, out_indices=(0, 1, 2, 3), drop_path_rate=0.2)
+    plain, checkpointed = MixMAESwinTransformer(**kwargs), MixMAESwinTransformer(**kwargs,
+                                                                                 with_cp=True)
+    plain.init_weights()
+    checkpointed.load_state_dict(plain.state_dict())
+    calls = []
+    checkpoint = mixmae_swin.cp.checkpoint
+    monkeypatch.setattr(mixmae_swin.cp, 'checkpoint',
+                        lambda *args, **kw: calls.append(1) or checkpoint(*args, **kw))
+    images, ids = torch.randn(2, 3, 128, 128), sample_group_ids(1, (4, 4), 2)
+    expected_outs, expected_grads = forward_and_grads(plain.train(), images, ids)
+    assert not calls
+    outs, grads = forward_and_grads(checkpointed.train(), images, ids)
+    assert len(calls) == 2 * 5  # every block of both forwards ran checkpointed
+    for out, expected in zip(outs, expected_outs):
+        assert torch.allclose(out, expected, atol=1e-6)
+    assert set(grads) == set(expected_grads) and 'stages.0.blocks.0.attn.qkv.weight' in grads
+    for name, grad in grads.items():
+        assert torch.allclose(grad, expected_grads[name], atol=1e-5), name
+
+
+def test_drop_path_rate_grows_linearly_over_all_blocks():
+    model = MixMAESwinTransformer(arch=dict(embed_dims=32, depths=(2, 2, 3, 2),
+                                            num_heads=(1, 2, 4, 8)),
+                                  img_size=128, window_size=(8, 8, 8, 4), drop_path_rate=0.4)
+    rates = [getattr(block.drop_path, 'drop_prob', 0.) for stage in model.stages
+             for block in stage.blocks]
+    assert rates == pytest.approx([0.4 * i / 8 for i in range(9)])
+    assert isinstance(model.stages[0].blocks[0].drop_path, torch.nn.Identity)
+
+
+def test_frozen_stages_freeze_their_output_norms():
+    model = MixMAESwinTransformer(**MINI, out_indices=(0, 1, 2, 3), frozen_stages=1)
+    model.train()
+    for i, frozen in enumerate((True, True, False, False)):
+        norm = getattr(model, f'norm{i}')
+        assert all(p.requires_grad != frozen for p in norm.parameters()), i
+        assert norm.training != frozen, i

@@ -50,7 +50,10 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=5e-4 * 1024 / 256, betas=(0.9, 0.999), weight_decay=0.05),
     constructor='LearningRateDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.7, flat_decay_mult=0.0))
+    # No weight decay on 1-D parameters (norms, biases) and, as in Swin, on the relative
+    # position bias tables.
+    paramwise_cfg=dict(layer_decay_rate=0.7, flat_decay_mult=0.0,
+                       custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)}))
 
 max_epochs = 100
 warmup_epochs = 5

@@ -12,7 +12,8 @@
 # heads; with it the model has the paper's 701 GFLOPs, see configs/mixmae/README.md), batch
 # 64, AdamW with betas (0.9, 0.999), lr 1e-4, weight decay 0.1, lr divided by 10 at 88.9% and
 # 96.3% of training, inference with the longer side resized to 1024 and padded to 1024x1024,
-# drop path 0.1. No weight decay on norms, biases and the (frozen) position embedding.
+# drop path 0.1. No weight decay on norms, biases, the relative position bias tables (as in
+# Swin) and the (frozen) position embedding.
 #
 # Backbone weights: a MixMAE pretraining checkpoint works directly (`prefix='backbone.'`),
 # or a backbone-only file from tools/model_converters/mixmae_to_backbone.py (set prefix=None).
@@ -83,7 +84,8 @@ optim_wrapper = dict(
     constructor='BackboneLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1),
     paramwise_cfg=dict(layer_decay_rate=0.85, norm_decay_mult=0., bias_decay_mult=0.,
-                       custom_keys={'absolute_pos_embed': dict(decay_mult=0.)}))
+                       custom_keys={'absolute_pos_embed': dict(decay_mult=0.),
+                                    'relative_position_bias_table': dict(decay_mult=0.)}))
 
 max_epochs = 55
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)

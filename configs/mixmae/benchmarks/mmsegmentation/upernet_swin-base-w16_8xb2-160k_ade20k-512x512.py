@@ -13,7 +13,8 @@
 # Not stated, taken from BEiT / MAE's UperNet recipes (mmseg's `mae` config): 512x512 crops,
 # AdamW with betas (0.9, 0.999), lr 1e-4, weight decay 0.05, 1500 warmup iterations then
 # linear (poly 1.0) decay, drop path 0.1, sliding-window inference with 512 crops and stride
-# 341. No weight decay on norms, biases and the (frozen) position embedding.
+# 341. No weight decay on norms, biases, the relative position bias tables (as in Swin) and
+# the (frozen) position embedding.
 _base_ = [
     'mmseg::_base_/models/upernet_swin.py',
     'mmseg::_base_/datasets/ade20k.py',
@@ -49,7 +50,8 @@ optim_wrapper = dict(
     constructor='BackboneLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
     paramwise_cfg=dict(layer_decay_rate=0.85, norm_decay_mult=0., bias_decay_mult=0.,
-                       custom_keys={'absolute_pos_embed': dict(decay_mult=0.)}))
+                       custom_keys={'absolute_pos_embed': dict(decay_mult=0.),
+                                    'relative_position_bias_table': dict(decay_mult=0.)}))
 
 max_iters = 160000
 param_scheduler = [
