@@ -35,15 +35,19 @@ def _relative_position_index(window: Tuple[int, int], table_window: int) -> torc
 ATTN_IMPLS = ('auto', 'sdpa')
 
 
-def _attention_reference(q, k, v, bias, dropout: float) -> torch.Tensor:
-    """``softmax(q k^T / sqrt(d) + bias) v`` as plain tensor operations.
+def _attention_reference(q, k, v, biases, dropout: float) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d) + sum(biases)) v`` as plain tensor operations.
 
     On CPU, ``scaled_dot_product_attention`` has no fused kernel for a mask that needs a
     gradient (the learned relative position bias), and its generic fallback adds checks
     for fully masked rows that cost about 10% of a train step here. Every row keeps at
     least its own token, so those checks are not needed and this is the same arithmetic.
+    The biases are added in place to the scores, so no full-size sum of the (broadcast)
+    position bias and group mask is ever materialised.
     """
-    attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1) + bias
+    attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+    for bias in biases:
+        attn.add_(bias)
     attn = attn.softmax(dim=-1)
     if dropout:
         attn = F.dropout(attn, p=dropout)
@@ -187,11 +191,11 @@ class WindowAttention(nn.Module):
         b, n, c = x.shape
         qkv = self.qkv(x).view(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)
-        bias = self.relative_position_bias(window).unsqueeze(0).to(q.dtype)
+        biases = [self.relative_position_bias(window).unsqueeze(0).to(q.dtype)]
         if group_mask is not None:
-            bias = bias + group_mask.to(q.dtype)
+            biases.append(group_mask.to(q.dtype))
         dropout = self.attn_drop if self.training else 0.
-        x = self._attend(q, k, v, bias, dropout)
+        x = self._attend(q, k, v, biases, dropout)
         x = x.transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(x))
 
@@ -208,19 +212,23 @@ class WindowAttention(nn.Module):
         # accumulating scatter behind advanced indexing.
         bias = self.relative_position_bias_table.index_select(0, index.flatten())
         bias = bias.view(*index.shape, -1).permute(0, 3, 1, 2)
-        bias = bias.to(q.dtype) + layout.key_mask.to(q.dtype)
+        biases = [bias.to(q.dtype), layout.key_mask.to(q.dtype)]
         dropout = self.attn_drop if self.training else 0.
-        out = self._attend(q, k, v, bias, dropout)
+        out = self._attend(q, k, v, biases, dropout)
         out = out.transpose(1, 2).reshape(-1, c)[layout.valid]
         x = out.new_zeros(b * n, c).index_copy(0, layout.flat_index[layout.valid], out)
         return self.proj_drop(self.proj(x.view(b, n, c)))
 
-    def _attend(self, q, k, v, bias, dropout: float) -> torch.Tensor:
+    def _attend(self, q, k, v, biases, dropout: float) -> torch.Tensor:
+        """Attention with the sum of the additive ``biases`` as mask."""
         plain = (self.attn_impl == 'auto' and not q.is_cuda and torch.is_grad_enabled()
-                 and bias.requires_grad)
+                 and any(b.requires_grad for b in biases))
         if plain:
-            return _attention_reference(q, k, v, bias, dropout)
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
+            return _attention_reference(q, k, v, biases, dropout)
+        mask = biases[0]
+        for bias in biases[1:]:
+            mask = mask + bias
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # Checkpoints trained with another window (e.g. 14 in pretraining, 16 or 32
