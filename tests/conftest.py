@@ -1,4 +1,7 @@
 """Fixtures shared by the whole suite."""
+import runpy
+import sys
+
 import pytest
 import torch
 from mmengine.registry import DefaultScope
@@ -21,3 +24,19 @@ def isolated_global_state():
         DefaultScope._instance_dict.pop(name)
     torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
+
+
+@pytest.fixture
+def run_script():
+    """Return ``run(path, argv)``: run a repository script as ``__main__`` with ``argv``, in
+    this process (so its errors surface as exceptions), restoring ``sys.argv`` after."""
+
+    def run(path, argv):
+        saved = sys.argv
+        sys.argv = [path, *argv]
+        try:
+            runpy.run_path(path, run_name='__main__')
+        finally:
+            sys.argv = saved
+
+    return run

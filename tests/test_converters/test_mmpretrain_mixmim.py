@@ -4,8 +4,6 @@ Key-level checks; that the converted weights compute MMPretrain's features and l
 tested in ``tests/test_models/test_algorithms/test_mixmae_vs_mmpretrain.py``.
 """
 import os.path as osp
-import runpy
-import sys
 
 import pytest
 import torch
@@ -118,20 +116,11 @@ def test_unknown_keys_are_not_dropped_silently(mmpretrain_pretrain, extra, match
         convert_mmpretrain_mixmim(state)
 
 
-def run_tool(argv):
-    saved = sys.argv
-    sys.argv = [TOOL, *argv]
-    try:
-        runpy.run_path(TOOL, run_name='__main__')
-    finally:
-        sys.argv = saved
-
-
 def test_command_line_tool_converts_a_pretraining_checkpoint(mmpretrain_pretrain, tmp_path,
-                                                              capsys):
+                                                              run_script, capsys):
     src, dst = str(tmp_path / 'mmpretrain.pth'), str(tmp_path / 'ours.pth')
     save_checkpoint_file(mmpretrain_pretrain, src)
-    run_tool([src, dst])
+    run_script(TOOL, [src, dst])
     checkpoint = torch.load(dst, weights_only=True)
     our_pretrain_model().load_state_dict(checkpoint['state_dict'], strict=True)
     assert checkpoint['meta']['backbone_arch']['depths'] == ARCH['depths']
@@ -143,7 +132,7 @@ def test_command_line_tool_converts_a_pretraining_checkpoint(mmpretrain_pretrain
     ('no_qkv', r'no_qkv.pth.*\n.*missing \(1\).*stages.3.blocks.0.attn.qkv.weight'),
 ])
 def test_command_line_tool_refuses_bad_input_and_writes_nothing(mmpretrain_pretrain, tmp_path,
-                                                                broken, match):
+                                                                run_script, broken, match):
     if broken == 'resnet':
         state = {'conv1.weight': torch.zeros(8, 3, 7, 7)}
     else:
@@ -152,5 +141,5 @@ def test_command_line_tool_refuses_bad_input_and_writes_nothing(mmpretrain_pretr
     src, dst = str(tmp_path / f'{broken}.pth'), tmp_path / 'out.pth'
     save_checkpoint_file(state, src)
     with pytest.raises(ValueError, match=match):
-        run_tool([src, str(dst)])
+        run_script(TOOL, [src, str(dst)])
     assert not dst.exists()

@@ -11,8 +11,6 @@ import argparse
 import importlib.util
 import os.path as osp
 import re
-import runpy
-import sys
 from collections import OrderedDict
 
 import mmpretrain
@@ -152,23 +150,17 @@ def test_incomplete_encoder_is_refused(classifier):
         convert_official_mixmim(authors, source='broken.pth')
 
 
-def run_tool(argv):
-    tool = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-                    'model_converters', 'official_mixmim_to_mixmim_mm.py')
-    saved = sys.argv
-    sys.argv = [tool, *argv]
-    try:
-        runpy.run_path(tool, run_name='__main__')
-    finally:
-        sys.argv = saved
+TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
+                'model_converters', 'official_mixmim_to_mixmim_mm.py')
 
 
-def test_command_line_tool_reads_an_authors_training_checkpoint(pretrain_model, tmp_path):
+def test_command_line_tool_reads_an_authors_training_checkpoint(pretrain_model, tmp_path,
+                                                                run_script):
     # The authors' main_pretrain.py saves the argparse namespace next to the weights.
     src, dst = str(tmp_path / 'authors.pth'), str(tmp_path / 'ours.pth')
     torch.save(dict(model=to_authors_keys(pretrain_model.state_dict()), epoch=599,
                     args=argparse.Namespace(model='mixmim_base', mask_ratio=0.5)), src)
-    run_tool([src, dst])
+    run_script(TOOL, [src, dst])
     ours = MODELS.build(dict(
         type='MixMAE', num_images=2,
         backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
@@ -180,8 +172,8 @@ def test_command_line_tool_reads_an_authors_training_checkpoint(pretrain_model, 
     assert checkpoint['meta']['backbone_arch']['depths'] == ARCH['depths']
 
 
-def test_command_line_tool_names_a_file_that_is_not_a_checkpoint(tmp_path):
+def test_command_line_tool_names_a_file_that_is_not_a_checkpoint(tmp_path, run_script):
     src = tmp_path / 'notes.txt'
     src.write_text('not a checkpoint')
     with pytest.raises(ValueError, match='notes.txt is not a readable PyTorch checkpoint'):
-        run_tool([str(src), str(tmp_path / 'out.pth')])
+        run_script(TOOL, [str(src), str(tmp_path / 'out.pth')])

@@ -1,7 +1,5 @@
 """tools/analysis_tools/get_flops.py reports the paper's encoder numbers for a config."""
 import os.path as osp
-import runpy
-import sys
 
 import pytest
 from mmengine.registry import DefaultScope
@@ -20,25 +18,26 @@ def isolated_default_scope():
         DefaultScope._instance_dict.pop(name)
 
 
-def run(argv, capsys):
-    saved = sys.argv
-    sys.argv = [TOOL, *argv]
-    try:
-        runpy.run_path(TOOL, run_name='__main__')
-    finally:
-        sys.argv = saved
-    return capsys.readouterr().out
+@pytest.fixture
+def run(run_script, capsys):
+    """``run(argv)`` -> what the tool printed."""
+
+    def run_tool(argv):
+        run_script(TOOL, argv)
+        return capsys.readouterr().out
+
+    return run_tool
 
 
-def test_swin_b_w14_classifier_matches_table_2(capsys):
+def test_swin_b_w14_classifier_matches_table_2(run):
     # Table 2: Swin-B/W14 16.3 GFLOPs, 88M params; MMPretrain's metafile: 88.344M.
     out = run([osp.join(REPO_ROOT, 'configs/mixmae/benchmarks/classification/'
-                                   'swin-base-w14_8xb128-coslr-100e_in1k.py')], capsys)
+                                   'swin-base-w14_8xb128-coslr-100e_in1k.py')])
     assert 'input 224x224: 16.35 GFLOPs, 88.34M params' in out
 
 
-def test_input_shape_option(capsys):
+def test_input_shape_option(run):
     out = run([osp.join(REPO_ROOT, 'configs/mixmae/benchmarks/classification/'
                                    'swin-base-w14_8xb128-coslr-100e_in1k.py'),
-               '--shape', '112', '112'], capsys)
+               '--shape', '112', '112'])
     assert 'input 112x112:' in out
