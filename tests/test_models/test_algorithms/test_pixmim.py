@@ -5,7 +5,6 @@ import pytest
 import torch
 
 import mixmim_mm  # noqa: F401
-from mixmim_mm.models.algorithms.pixmim import PixMIM, PixMIMMFF
 from mixmim_mm.models.target_generators.low_pass import LowPassTargetGenerator
 from mmpretrain.registry import MODELS
 
