@@ -16,7 +16,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mixmim_mm  # noqa: F401  (registers models, hooks, backends, safe globals)
-from mixmim_mm.engine.launch_utils import setup_cpu_distributed
+from mixmim_mm.engine.launch_utils import setup_cpu_distributed, shutdown_distributed
 
 
 def parse_args():
@@ -82,6 +82,7 @@ def main():
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

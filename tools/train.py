@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 
 import mixmim_mm  # noqa: F401  (registers models, hooks, backends, safe globals)
 from mixmim_mm.engine.launch_utils import (disable_amp_without_accelerator,
-                                           setup_cpu_distributed, use_atomic_checkpoints)
+                                           setup_cpu_distributed, shutdown_distributed,
+                                           use_atomic_checkpoints)
 
 
 def parse_args():
@@ -103,6 +104,7 @@ def main():
     else:
         runner = RUNNERS.build(cfg)
     runner.train()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -7,6 +7,7 @@ They let the same config run on a GPU cluster and on a CPU-only machine (a lapto
   nccl, and a process group that mmengine would otherwise fail to create.
 * :func:`disable_amp_without_accelerator` - mmengine's ``AmpOptimWrapper`` refuses to run
   without a GPU/NPU/MLU, so AMP configs fall back to fp32 there.
+* :func:`shutdown_distributed` - after the run, close the process group on every rank.
 
 Each change is logged.
 """
@@ -136,3 +137,15 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
             kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
         torch_dist.init_process_group(backend='gloo', **kwargs)
     return True
+
+
+def shutdown_distributed() -> None:
+    """Wait for every rank, then destroy the default process group (if there is one).
+
+    mmengine leaves the group open at exit. With gloo, a rank whose interpreter exits while
+    another still talks to it can then abort in the group's background threads
+    ("terminate called without an active exception"), failing a run that had finished.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -6,7 +6,8 @@ from mmengine.config import Config
 from mmengine.device import get_device
 
 from mixmim_mm.engine.launch_utils import (disable_amp_without_accelerator,
-                                           setup_cpu_distributed, use_atomic_checkpoints)
+                                           setup_cpu_distributed, shutdown_distributed,
+                                           use_atomic_checkpoints)
 
 cpu_only = pytest.mark.skipif(get_device() != 'cpu', reason='CPU-only behaviour')
 
@@ -83,3 +84,12 @@ def test_gpu_machine_keeps_nccl(monkeypatch):
     cfg = _cfg()
     assert setup_cpu_distributed(cfg, 'pytorch') is False
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+
+
+def test_shutdown_distributed_closes_the_process_group(tmp_path):
+    shutdown_distributed()  # no group: nothing to do
+    torch_dist.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
+                                  world_size=1)
+    assert torch_dist.is_initialized()
+    shutdown_distributed()
+    assert not torch_dist.is_initialized()
