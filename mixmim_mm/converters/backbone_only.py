@@ -17,7 +17,7 @@ from typing import Dict, Optional
 
 import torch
 
-from .checkpoint_io import check_keys
+from .checkpoint_io import check_keys, save_checkpoint_file
 
 FORMATS = ('mixmim_mm', 'official', 'mmpretrain')
 
@@ -142,3 +142,25 @@ def backbone_state_dict(state_dict: Dict[str, torch.Tensor],
     backbone = OrderedDict((k, v) for k, v in backbone.items() if not k.startswith('mix_embeds.'))
     check_backbone_keys(backbone, '', source)
     return backbone
+
+
+def save_converted_checkpoint(converted: Dict[str, torch.Tensor], src: str, dst: str,
+                              converter: str) -> str:
+    """Write a converted state dict with the encoder layout in its meta; for the tools.
+
+    Args:
+        converted (dict): Our keys, a whole model (``backbone.*``, ...) or a bare backbone.
+        src (str): The file it was converted from (recorded in the meta).
+        dst (str): Where to write it (atomically).
+        converter (str): Name of the conversion (recorded in the meta).
+
+    Returns:
+        str: A one-line summary for the tool to print.
+    """
+    whole_model = any(k.startswith('backbone.') for k in converted)
+    arch = infer_backbone_arch({k[len('backbone.'):]: v for k, v in converted.items()
+                                if k.startswith('backbone.')} if whole_model else converted)
+    save_checkpoint_file(converted, dst, meta=dict(converted_from=src, converter=converter,
+                                                   backbone_arch=arch))
+    return (f'wrote {len(converted)} tensors to {dst}; encoder: embed_dims='
+            f'{arch["embed_dims"]}, depths={arch["depths"]}, num_heads={arch["num_heads"]}')

@@ -73,13 +73,19 @@ def test_table15_settings(det_cfg):
     assert cfg.model.neck.in_channels == [256, 384, 768, 768]
 
 
+def _build(scope, module_cfg):
+    """Build ``module_cfg`` (a model or a backbone) in ``scope``, without pretrained weights."""
+    __import__(f'{scope}.models')
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS'])
+    module_cfg = copy.deepcopy(module_cfg)
+    (module_cfg.get('backbone') or module_cfg).init_cfg = None
+    with DefaultScope.overwrite_default_scope(scope):
+        return registry.MODELS.build(module_cfg)
+
+
 def test_full_size_backbones_build_from_the_configs(seg_cfg, det_cfg):
     for cfg, scope in ((seg_cfg, 'mmseg'), (det_cfg, 'mmdet')):
-        registry = __import__(f'{scope}.registry', fromlist=['MODELS'])
-        backbone_cfg = copy.deepcopy(cfg.model.backbone)
-        backbone_cfg.init_cfg = None
-        with DefaultScope.overwrite_default_scope(scope):
-            backbone = registry.MODELS.build(backbone_cfg)
+        backbone = _build(scope, cfg.model.backbone)
         assert isinstance(backbone, ConvMAEViTDense)
         assert backbone.out_channels == (256, 384, 768, 768)
 
@@ -171,15 +177,6 @@ def test_mask_rcnn_loss_is_finite_on_a_generated_sample(det_cfg):
             assert all(torch.isfinite(v).all() for v in values), name
 
 
-def _full_model(cfg, scope):
-    __import__(f'{scope}.models')
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS'])
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.backbone.init_cfg = None
-    with DefaultScope.overwrite_default_scope(scope):
-        return registry.MODELS.build(model_cfg)
-
-
 def test_whole_model_parameters_match_the_convmae_authors(seg_cfg, det_cfg):
     """Whole-model sizes published by ConvMAE's authors for ConvMAE-B transfer.
 
@@ -193,11 +190,11 @@ def test_whole_model_parameters_match_the_convmae_authors(seg_cfg, det_cfg):
     say what its 104M includes; the rest of the gap is mmdet's heads vs. the authors'
     detectron2 ones.
     """
-    segmentor = _full_model(seg_cfg, 'mmseg')
+    segmentor = _build('mmseg', seg_cfg.model)
     seg_params = sum(p.numel() for p in segmentor.parameters())
     assert abs(seg_params / 153e6 - 1) < 0.01, seg_params
 
-    detector = _full_model(det_cfg, 'mmdet')
+    detector = _build('mmdet', det_cfg.model)
     det_params = sum(p.numel() for p in detector.parameters())
     pos_table = detector.backbone.pos_embed.numel()
     assert pos_table == 64 * 64 * 768

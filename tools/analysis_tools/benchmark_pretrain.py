@@ -207,8 +207,9 @@ def resident_mb() -> float:
 
 def run_row(args) -> dict:
     """Time one row in this process; returns the row as a dict."""
-    import mixmim_mm  # noqa: F401  (registers our models)
-    import mmpretrain.models  # noqa: F401  (imported before the memory baseline)
+    # Registers our models and imports MMPretrain's (and mmdet's, mmseg's) before the
+    # memory baseline.
+    import mixmim_mm  # noqa: F401
     baseline_mb = resident_mb()
     torch.manual_seed(0)
     device = torch.device(args.device)

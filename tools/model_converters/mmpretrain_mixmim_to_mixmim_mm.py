@@ -7,9 +7,8 @@ encoder or decoder weight) is refused with the expected and the found keys; noth
 """
 import argparse
 
-from mixmim_mm.converters import convert_mmpretrain_mixmim, load_state_dict_file, \
-    save_checkpoint_file
-from mixmim_mm.converters.backbone_only import infer_backbone_arch
+from mixmim_mm.converters import convert_mmpretrain_mixmim, load_state_dict_file
+from mixmim_mm.converters.backbone_only import save_converted_checkpoint
 
 
 def main():
@@ -17,16 +16,8 @@ def main():
     parser.add_argument('src', help='MMPretrain MixMIM checkpoint')
     parser.add_argument('dst', help='where to write the converted checkpoint')
     args = parser.parse_args()
-    state = load_state_dict_file(args.src)
-    converted = convert_mmpretrain_mixmim(state, source=args.src)
-    bare = not any(k.startswith('backbone.') for k in converted)
-    arch = infer_backbone_arch(converted if bare else {
-        k[len('backbone.'):]: v for k, v in converted.items() if k.startswith('backbone.')})
-    save_checkpoint_file(converted, args.dst,
-                         meta=dict(converted_from=args.src, converter='mmpretrain_mixmim',
-                                   backbone_arch=arch))
-    print(f'wrote {len(converted)} tensors to {args.dst}; encoder: embed_dims='
-          f'{arch["embed_dims"]}, depths={arch["depths"]}, num_heads={arch["num_heads"]}')
+    converted = convert_mmpretrain_mixmim(load_state_dict_file(args.src), source=args.src)
+    print(save_converted_checkpoint(converted, args.src, args.dst, 'mmpretrain_mixmim'))
 
 
 if __name__ == '__main__':

@@ -9,8 +9,8 @@ import argparse
 
 import torch
 
-from mixmim_mm.converters import load_state_dict_file, save_checkpoint_file
-from mixmim_mm.converters.backbone_only import infer_backbone_arch
+from mixmim_mm.converters import load_state_dict_file
+from mixmim_mm.converters.backbone_only import save_converted_checkpoint
 from mixmim_mm.converters.official_mixmim import convert_official_mixmim
 
 
@@ -24,13 +24,7 @@ def main():
     with torch.serialization.safe_globals([argparse.Namespace]):
         state = load_state_dict_file(args.src)
     converted = convert_official_mixmim(state, source=args.src)
-    arch = infer_backbone_arch(
-        {k[len('backbone.'):]: v for k, v in converted.items() if k.startswith('backbone.')})
-    save_checkpoint_file(converted, args.dst,
-                         meta=dict(converted_from=args.src, converter='official_mixmim',
-                                   backbone_arch=arch))
-    print(f'wrote {len(converted)} tensors to {args.dst}; encoder: embed_dims='
-          f'{arch["embed_dims"]}, depths={arch["depths"]}, num_heads={arch["num_heads"]}')
+    print(save_converted_checkpoint(converted, args.src, args.dst, 'official_mixmim'))
 
 
 if __name__ == '__main__':

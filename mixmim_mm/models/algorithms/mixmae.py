@@ -95,7 +95,6 @@ class MixMAE(BaseSelfSupervisor):
         self.mix_mode = mix_mode
         self.shared_mask = shared_mask
         self.dual_reconstruction = dual_reconstruction
-        self._checked_sizes = set()
 
     @property
     def mask_unit(self) -> int:
@@ -110,10 +109,8 @@ class MixMAE(BaseSelfSupervisor):
                       ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Draw the mixing for a batch: ``(M, N)`` plan and ``(M, gh, gw)`` group ids."""
         b, _, h, w = inputs.shape
-        if (h, w) not in self._checked_sizes:
-            # Crops other than backbone.img_size reach here from the data pipeline.
-            self.backbone.check_mixing_size((h, w), source='input batch from the data pipeline')
-            self._checked_sizes.add((h, w))
+        # Crops other than backbone.img_size reach here from the data pipeline.
+        self.backbone.check_mixing_size((h, w), source='input batch from the data pipeline')
         plan = mixing_plan(b, self.num_images, self.mix_mode, device=inputs.device)
         group_ids = sample_group_ids(
             plan.shape[0], (h // self.mask_unit, w // self.mask_unit), self.num_images,

@@ -225,10 +225,8 @@ class WindowAttention(nn.Module):
                  and any(b.requires_grad for b in biases))
         if plain:
             return _attention_reference(q, k, v, biases, dropout)
-        mask = biases[0]
-        for bias in biases[1:]:
-            mask = mask + bias
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=sum(biases[1:], biases[0]),
+                                              dropout_p=dropout)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # Checkpoints trained with another window (e.g. 14 in pretraining, 16 or 32
