@@ -7,24 +7,21 @@ the peak memory is the allocator's peak; on CPU it is the process's peak residen
 minus its resident memory after the imports and before the model is built, i.e. what the
 model, optimizer state and train steps add (``process_peak_mb`` keeps the raw peak).
 
-Rows come in suites, each with a reference row the ratios are taken against:
+Rows come in suites, each with a reference row the ratios are taken against. Each suite is
+one module of ``benchmark_suites/`` (its docstring says what it compares); a new suite is a new
+module there that calls ``register_suite`` and decorates its row builders with ``register_row``:
 
 * ``mixmae`` (default): our MixMAE vs MMPretrain's MixMIM and SimMIM, Swin encoders
-  (``--arch``); reference ``mmpretrain_mixmim``. ``ours_flip_2img_sdpa`` is ``ours_flip_2img``
-  with ``attn_impl='sdpa'`` (SDPA also for CPU training, see ``WindowAttention``).
-* ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``, ViT-B/16 by
-  default), mask ratio 0.75, ``norm_pix``; reference ``mmpretrain_mae_vit-b``. Rows whose
-  model has a target generator also time that generator alone on the same batch (forward
-  only, median of ``max(steps, 10)`` calls) and the table reports it as a fraction of the
-  reference step.
+  (``--arch``); reference ``mmpretrain_mixmim``.
+* ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference
+  ``mmpretrain_mae_vit-b``. Rows whose model has a target generator also time that generator
+  alone on the same batch (forward only, median of ``max(steps, 10)`` calls) and the table
+  reports it as a fraction of the reference step.
 
     python tools/analysis_tools/benchmark_pretrain.py --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim \\
         --out r.json
-
-Rows (``--rows``, which overrides ``--suite``): see ``ROWS`` below. Other modules add rows by
-registering a builder with :func:`register_row`.
 """
 import argparse
 import json
@@ -34,153 +31,14 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import List
 
 import torch
 
-REFERENCE_ROW = 'mmpretrain_mixmim'
-MAE_REFERENCE_ROW = 'mmpretrain_mae_vit-b'
-# Suite -> the row its ratios are taken against.
-SUITE_REFERENCES = {'mixmae': REFERENCE_ROW, 'pixmim': MAE_REFERENCE_ROW}
-DEFAULT_SUITE = 'mixmae'
-ROWS: Dict[str, Callable] = {}
-ROW_SUITES: Dict[str, str] = {}
-
-
-def register_row(name: str, suite: str = DEFAULT_SUITE):
-    """Register ``builder(args) -> (model, make_inputs)`` for a benchmark row of ``suite``."""
-    if suite not in SUITE_REFERENCES:
-        raise ValueError(f'unknown suite {suite!r}; choose from {list(SUITE_REFERENCES)}')
-
-    def wrap(fn):
-        ROWS[name] = fn
-        ROW_SUITES[name] = suite
-        return fn
-
-    return wrap
-
-
-def suite_rows(suite: str) -> List[str]:
-    """Names of the rows of ``suite`` (``'all'``: every row), in registration order."""
-    return [name for name in ROWS if suite == 'all' or ROW_SUITES[name] == suite]
-
-
-def swin_arch(args) -> dict:
-    from mixmim_mm.models.backbones import MixMAESwinTransformer
-    return dict(MixMAESwinTransformer.arch_zoo[args.arch])
-
-
-def mixmae_cfg(args, num_images, mix_mode, attn_impl='auto') -> dict:
-    arch = swin_arch(args)
-    return dict(
-        type='MixMAE', num_images=num_images, mix_mode=mix_mode,
-        backbone=dict(type='MixMAESwinTransformer', arch=arch, img_size=args.img_size,
-                      window_size=(14, 14, 14, 7), attn_impl=attn_impl),
-        neck=dict(type='MixMAEDecoder', in_channels=arch['embed_dims'] * 8, embed_dims=512,
-                  depth=8, num_heads=16),
-        head=dict(type='MixMAEHead', norm_pix=True))
-
-
-def images(args):
-    return lambda: (torch.randn(args.batch_size, 3, args.img_size, args.img_size), [])
-
-
-@register_row('ours_flip_2img')
-def build_ours_flip(args):
-    from mmpretrain.registry import MODELS
-    return MODELS.build(mixmae_cfg(args, 2, 'flip')), images(args)
-
-
-@register_row('ours_flip_2img_sdpa')
-def build_ours_flip_sdpa(args):
-    from mmpretrain.registry import MODELS
-    return MODELS.build(mixmae_cfg(args, 2, 'flip', attn_impl='sdpa')), images(args)
-
-
-@register_row('ours_group_4img')
-def build_ours_group(args):
-    from mmpretrain.registry import MODELS
-    return MODELS.build(mixmae_cfg(args, 4, 'group')), images(args)
-
-
-@register_row(REFERENCE_ROW)
-def build_mmpretrain_mixmim(args):
-    from mmpretrain.registry import MODELS
-    arch = swin_arch(args)
-    grid = (args.img_size // 32)**2
-    model = MODELS.build(dict(
-        type='MixMIM',
-        backbone=dict(type='MixMIMPretrainTransformer', arch=arch, img_size=args.img_size,
-                      window_size=[14, 14, 14, 7], mask_ratio=0.5),
-        neck=dict(type='MixMIMPretrainDecoder', num_patches=grid, encoder_stride=32,
-                  embed_dim=arch['embed_dims'] * 8, decoder_embed_dim=512, decoder_depth=8,
-                  decoder_num_heads=16),
-        head=dict(type='MixMIMPretrainHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
-    return model, images(args)
-
-
-@register_row('mmpretrain_simmim')
-def build_mmpretrain_simmim(args):
-    from mmpretrain.registry import MODELS
-    from mmpretrain.structures import DataSample
-    arch = swin_arch(args)
-    windows = [14, 14, 14, 7]
-    model = MODELS.build(dict(
-        type='SimMIM',
-        backbone=dict(type='SimMIMSwinTransformer', arch=arch, img_size=args.img_size,
-                      stage_cfgs=[dict(block_cfgs=dict(window_size=w)) for w in windows]),
-        neck=dict(type='SimMIMLinearDecoder', in_channels=arch['embed_dims'] * 8,
-                  encoder_stride=32),
-        head=dict(type='SimMIMHead', patch_size=4,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L1', channel=3))))
-    side = args.img_size // 4
-
-    def make_inputs():
-        samples = []
-        for _ in range(args.batch_size):
-            # SimMIM's 60% masking on 32-px cells, at the stride-4 token grid.
-            cells = (torch.rand(args.img_size // 32, args.img_size // 32) < 0.6).float()
-            sample = DataSample()
-            sample.set_mask(cells.repeat_interleave(8, 0).repeat_interleave(8, 1)[:side, :side])
-            samples.append(sample)
-        return torch.randn(args.batch_size, 3, args.img_size, args.img_size), samples
-
-    return model, make_inputs
-
-
-def mae_cfg(args, algorithm: str) -> dict:
-    """MMPretrain's MAE ViT recipe (mask 0.75, 8-block 512-d decoder, norm_pix L2)."""
-    from mmpretrain.models.selfsup.mae import MAEViT
-    arch = MAEViT.arch_zoo[args.vit_arch]
-    patch = 16
-    return dict(
-        type=algorithm,
-        # Normalising preprocessor, so the low-pass target also pays for its
-        # de-normalise / re-normalise round trip, as in the real configs.
-        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], to_rgb=True),
-        backbone=dict(type='MAEViT', arch=args.vit_arch, img_size=args.img_size,
-                      patch_size=patch, mask_ratio=0.75),
-        neck=dict(type='MAEPretrainDecoder', num_patches=(args.img_size // patch)**2,
-                  patch_size=patch, in_chans=3, embed_dim=arch['embed_dims'],
-                  decoder_embed_dim=512, decoder_depth=8, decoder_num_heads=16, mlp_ratio=4.),
-        head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=patch,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2')))
-
-
-@register_row(MAE_REFERENCE_ROW, suite='pixmim')
-def build_mmpretrain_mae(args):
-    from mmpretrain.registry import MODELS
-    return MODELS.build(mae_cfg(args, 'MAE')), images(args)
-
-
-@register_row('pixmim_mae_vit-b', suite='pixmim')
-def build_pixmim_mae(args):
-    from mmpretrain.registry import MODELS
-    cfg = mae_cfg(args, 'PixMIM')
-    cfg['target_generator'] = dict(type='LowPassTargetGenerator', radius=40)
-    return MODELS.build(cfg), images(args)
+# The suites live beside this script; it is also loaded by path (tests), not only run.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchmark_suites import (DEFAULT_SUITE, ROW_SUITES, ROWS,  # noqa: E402,F401
+                              SUITE_REFERENCES, register_row, register_suite, suite_rows)
 
 
 def time_target_generator(model, inputs, reps: int, device) -> float:
