@@ -377,11 +377,8 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
 
     def pos_embed_for(self, grid: Tuple[int, int]) -> torch.Tensor:
         """``(1, gh, gw, C)`` position embedding, bicubically resized to ``grid`` if needed."""
-        table = self.absolute_pos_embed.view(1, *self.pos_grid, -1)
-        if tuple(grid) != tuple(self.pos_grid):
-            table = F.interpolate(table.permute(0, 3, 1, 2), size=grid, mode='bicubic',
-                                  align_corners=False).permute(0, 2, 3, 1)
-        return table
+        table = resize_pos_embed(self.absolute_pos_embed, grid, src_grid=self.pos_grid)
+        return table.view(1, *grid, -1)
 
     def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):
