@@ -4,12 +4,14 @@
 # pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py unchanged.
 _base_ = './pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'
 
+# The base's pipeline up to PackInputs (load, crop, flip), then the target with the model-side
+# generator's arguments, after the last transform that changes the image.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SimpleResizedCrop', size=448, padding=4, flip_prob=0.5),
-    dict(type='LowPassTarget', radius=40, scale_radius_with_size=True, reference_size=224),
+    *_base_.train_pipeline[:-1],
+    dict(_base_.model.target_generator, type='LowPassTarget'),
     dict(type='PackInputs', algorithm_keys=['low_pass_target'])
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
+# Read the target from the data samples; mean/std/BGR->RGB come from the data preprocessor.
 model = dict(target_generator=dict(_delete_=True, type='DataSampleTarget', key='low_pass_target'))

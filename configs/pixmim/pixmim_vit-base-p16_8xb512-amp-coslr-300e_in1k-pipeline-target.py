@@ -4,16 +4,11 @@
 # the crop and flip, instead of on the accelerator. See README.md for when to choose which.
 _base_ = './pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py'
 
+# The base's pipeline up to PackInputs (load, crop, flip), then the target with the model-side
+# generator's arguments, after the last transform that changes the image.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='SimpleResizedCrop',
-        size=224,
-        padding=4,
-        flip_prob=0.5,
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='LowPassTarget', radius=40),  # after the last transform that changes the image
+    *_base_.train_pipeline[:-1],
+    dict(_base_.model.target_generator, type='LowPassTarget'),
     dict(type='PackInputs', algorithm_keys=['low_pass_target'])
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

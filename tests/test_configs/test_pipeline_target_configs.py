@@ -2,7 +2,6 @@
 and train 2 Runner iterations with dataloader workers computing the target."""
 import copy
 import math
-import uuid
 from pathlib import Path
 
 import mmcv
@@ -119,7 +118,8 @@ FAMILIES = {
 
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))
-def test_two_runner_iterations_with_target_from_workers(family, tmp_path):
+def test_two_runner_iterations_with_target_from_workers(family, tmp_path, two_iteration_cfg,
+                                                       target_recorder):
     name, tiny, side, batch_size, radius = FAMILIES[family]
     make_images(tmp_path / 'images', 2 * batch_size, side)
     cfg = load(name)
@@ -130,26 +130,10 @@ def test_two_runner_iterations_with_target_from_workers(family, tmp_path):
             t['size'] = side
         elif t['type'] == 'LowPassTarget':
             t.update(radius=radius, scale_radius_with_size=False)
-    cfg.train_dataloader = dict(
-        batch_size=batch_size, num_workers=2, persistent_workers=False, drop_last=True,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        collate_fn=dict(type='default_collate'),
-        dataset=dict(type='CustomDataset', data_root=str(tmp_path / 'images'),
-                     with_label=False, pipeline=pipeline))
-    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU
-    cfg.optim_wrapper.pop('loss_scale', None)
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)  # 2 iterations
-    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
-    cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10)
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.experiment_name = f'test_{uuid.uuid4().hex}'
-    cfg.resume = False
+    cfg = two_iteration_cfg(cfg, tmp_path / 'images', pipeline, batch_size, num_workers=2)
 
     runner = Runner.from_cfg(cfg)
-    seen = []
-    runner.model.target_generator.register_forward_hook(
-        lambda module, args, out: seen.append((args[0].detach().clone(), out.detach().clone())))
+    seen = target_recorder(runner)
     runner.train()
     assert runner.iter == 2 and len(seen) == 2
     for inputs, target in seen:
