@@ -14,3 +14,6 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 # Read the target from the data samples; mean/std/BGR->RGB come from the data preprocessor.
 model = dict(target_generator=dict(_delete_=True, type='DataSampleTarget', key='low_pass_target'))
+
+# Fails at start-up if the pipeline and the model disagree on where the target comes from.
+custom_hooks = [*_base_.get('custom_hooks', []), dict(type='TargetSourceCheckHook')]

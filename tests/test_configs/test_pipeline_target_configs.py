@@ -54,6 +54,9 @@ def test_config_moves_only_the_target(name):
     assert model == twin_model
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'data_preprocessor'):
         assert cfg[key] == twin[key], key
+    # The start-up check is added to the twin's hooks (MixMAE's batch check is kept).
+    assert cfg.custom_hooks == [*twin.get('custom_hooks', []),
+                                dict(type='TargetSourceCheckHook')]
 
 
 @pytest.mark.parametrize('name', sorted(TWINS))
