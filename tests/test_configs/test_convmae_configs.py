@@ -34,7 +34,7 @@ def build_model(cfg: Config):
 
 
 def test_configs_are_found():
-    assert len(ALL_CONFIGS) == 13
+    assert len(ALL_CONFIGS) == 15
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.name for p in CONFIGS])

@@ -1,7 +1,6 @@
 """Every PixMIM config (MAE and MFF hosts, their benchmarks) builds and matches the paper."""
 import copy
 import math
-import uuid
 from pathlib import Path
 
 import mmcv
@@ -48,8 +47,9 @@ def image_file(tmp_path):
 def test_every_config_here_is_tested():
     mine = set(PRETRAIN) | set(FINETUNE) | {LINEAR, SEGMENTATION}
     found = {str(p.relative_to(CONFIG_DIR)) for p in CONFIG_DIR.rglob('*.py')}
-    # ConvMAE / LSMAE, MixMAE and COCO (mask-rcnn) configs belong to their own test files.
-    own_files = ('convmae', 'convvit', 'lsmae', 'mixmae', 'mask-rcnn')
+    # ConvMAE / LSMAE, MixMAE, COCO (mask-rcnn) and pipeline-side target configs belong to
+    # their own test files.
+    own_files = ('convmae', 'convvit', 'lsmae', 'mixmae', 'mask-rcnn', 'pipeline-target')
     found = {f for f in found if not any(key in f for key in own_files)}
     assert found == mine
 
@@ -183,7 +183,8 @@ def make_images(root: Path, count=4):
 @pytest.mark.parametrize('name', ['pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
                                   'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
                                   'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'])
-def test_two_runner_iterations_give_finite_loss(name, tmp_path):
+def test_two_runner_iterations_give_finite_loss(name, tmp_path, two_iteration_cfg,
+                                                target_recorder):
     make_images(tmp_path / 'images')
     cfg = load(name)
     model = cfg.model
@@ -200,28 +201,11 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path):
     for t in pipeline:
         if t['type'] == 'SimpleResizedCrop':
             t['size'] = 32
-    cfg.train_dataloader = dict(
-        batch_size=2, num_workers=0, persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        collate_fn=dict(type='default_collate'),
-        dataset=dict(type='CustomDataset', data_root=str(tmp_path / 'images'),
-                     with_label=False, pipeline=pipeline))
-    # AMP needs a GPU; the rest of the optimiser settings are kept.
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    cfg.optim_wrapper.pop('loss_scale', None)
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)  # 4 images / 2 = 2 iters
-    # The 40-epoch warm-up cannot fit one epoch: a short schedule of the same kind.
-    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
-    cfg.default_hooks.logger.interval = 1
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.experiment_name = f'test_{uuid.uuid4().hex}'
-    cfg.resume = False
+    cfg = two_iteration_cfg(cfg, tmp_path / 'images', pipeline, batch_size=2)  # 4 images
 
     runner = Runner.from_cfg(cfg)
     # Record what the target generator gets and returns inside the training step.
-    seen = []
-    runner.model.target_generator.register_forward_hook(
-        lambda module, args, out: seen.append((args[0].detach().clone(), out.detach().clone())))
+    seen = target_recorder(runner)
     runner.train()
     assert runner.iter == 2
     torch.testing.assert_close(runner.model.target_generator.std.flatten(),

@@ -27,7 +27,8 @@ def test_default_run_is_the_mixmae_suite(bench):
 
 
 def test_pixmim_suite_holds_mae_and_pixmim(bench):
-    assert bench.suite_rows('pixmim') == ['mmpretrain_mae_vit-b', 'pixmim_mae_vit-b']
+    assert bench.suite_rows('pixmim') == ['mmpretrain_mae_vit-b', 'pixmim_mae_vit-b',
+                                          'pixmim_loader_model_lp', 'pixmim_loader_pipe_lp']
     assert set(bench.suite_rows('all')) == set(bench.ROWS)
 
 
@@ -89,6 +90,27 @@ def test_pixmim_row_is_mae_plus_low_pass_target(bench):
     assert mae.head.norm_pix and pixmim.head.norm_pix
     assert sum(p.numel() for p in mae.parameters()) == sum(
         p.numel() for p in pixmim.parameters())
+
+
+def test_loader_row_times_steps_on_batches_from_two_workers(bench):
+    # The pipeline-side row: its target is made in the workers, so there is nothing to time
+    # alone (the model-side row times its generator like pixmim_mae_vit-b).
+    row = run(bench, 'pixmim_loader_pipe_lp')
+    assert row['suite'] == 'pixmim' and row['step_time_s'] > 0
+    assert 'target_generator_s' not in row
+
+
+def test_loader_rows_differ_only_in_where_the_target_is_made(bench):
+    args = bench.parse_args(['--vit-arch', 'deit-tiny', '--img-size', '32', '--batch-size', '2'])
+    (model_side, make_plain), (pipeline_side, make_piped) = (
+        bench.ROWS['pixmim_loader_model_lp'](args), bench.ROWS['pixmim_loader_pipe_lp'](args))
+    assert not model_side.target_from_pipeline and pipeline_side.target_from_pipeline
+    plain, piped = make_plain(), make_piped()
+    assert plain.num_workers == piped.num_workers == 2
+    # Same generated images and crop; only the piped samples carry the target.
+    sample = piped.dataset[0]['data_samples']
+    assert 'low_pass_target' not in plain.dataset[0]['data_samples']
+    assert sample.get('low_pass_target').shape == (3, 32, 32)
 
 
 def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_path):

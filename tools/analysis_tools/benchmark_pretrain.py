@@ -16,7 +16,13 @@ module there that calls ``register_suite`` and decorates its row builders with `
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference
   ``mmpretrain_mae_vit-b``. Rows whose model has a target generator also time that generator
   alone on the same batch (forward only, median of ``max(steps, 10)`` calls) and the table
-  reports it as a fraction of the reference step.
+  reports it as a fraction of the reference step. Its ``pixmim_loader_*`` pair reads real
+  batches from a 2-worker DataLoader (generated images, crop, flip) and times the step with the
+  data loading included, with the low-pass target in the model vs in the pipeline workers.
+
+A row's ``make_inputs()`` returns either one fixed ``(inputs, data_samples)`` batch, reused every
+step, or an iterable of collated data batches (e.g. a DataLoader), from which each step takes
+the next batch and runs the model's data preprocessor, inside the timed step.
 
     python tools/analysis_tools/benchmark_pretrain.py --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --batch-size 8 --steps 3
@@ -57,6 +63,25 @@ def time_target_generator(model, inputs, reps: int, device) -> float:
     return statistics.median(times)
 
 
+def batch_source(model, made, device):
+    """``next_batch() -> (inputs, data_samples)`` on ``device`` from what ``make_inputs`` made.
+
+    A ``(inputs, data_samples)`` tuple is one fixed batch; anything else is an iterable of
+    collated data batches, each taken through ``model.data_preprocessor`` when it is drawn.
+    """
+    if isinstance(made, tuple):
+        inputs, samples = made
+        inputs, samples = inputs.to(device), [s.to(device) for s in samples]
+        return lambda: (inputs, samples)
+    batches = iter(made)
+
+    def next_batch():
+        data = model.data_preprocessor(next(batches), training=True)
+        return data['inputs'], data['data_samples']
+
+    return next_batch
+
+
 def resident_mb() -> float:
     """Current resident memory of this process (Linux), in MiB."""
     with open('/proc/self/statm') as f:
@@ -75,12 +100,11 @@ def run_row(args) -> dict:
     model.init_weights()
     model.to(device).train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    inputs, samples = make_inputs()
-    inputs = inputs.to(device)
-    samples = [s.to(device) for s in samples]
+    next_batch = batch_source(model, make_inputs(), device)
     use_amp = args.amp and device.type == 'cuda'
 
     def step():
+        inputs, samples = next_batch()
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, enabled=use_amp, dtype=torch.float16):
             loss = model.loss(inputs, samples)['loss']
@@ -110,9 +134,11 @@ def run_row(args) -> dict:
                device=str(device), threads=torch.get_num_threads(),
                amp=use_amp, img_size=args.img_size, arch=args.arch, vit_arch=args.vit_arch,
                steps=args.steps)
-    if getattr(model, 'with_target_generator', False):
-        row['target_generator_s'] = time_target_generator(model, inputs, max(args.steps, 10),
-                                                          device)
+    # A target read from the data samples was computed in the loader: nothing to time here.
+    if getattr(model, 'with_target_generator', False) and not getattr(
+            model, 'target_from_pipeline', False):
+        row['target_generator_s'] = time_target_generator(model, next_batch()[0],
+                                                          max(args.steps, 10), device)
     return row
 
 

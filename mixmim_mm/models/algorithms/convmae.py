@@ -6,11 +6,11 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
+from .reconstruction_target import ReconstructionTargetMixin
 
 
 @MODELS.register_module()
-class ConvMAE(BaseSelfSupervisor):
+class ConvMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
     """ConvMAE: masked convolution meets masked autoencoders (Gao et al., NeurIPS 2022).
 
     The backbone (``ConvMAEViT``) masks 75% of the 16x16 blocks, encodes the visible ones with
@@ -22,7 +22,8 @@ class ConvMAE(BaseSelfSupervisor):
     With ``target_generator`` set (e.g. ``dict(type='LowPassTargetGenerator', radius=40)``) the
     head reconstructs ``target_generator(inputs)`` instead of the input image; the encoder input
     is unchanged. That is PixMIM on the ConvMAE host. A generator with ``set_normalization``
-    (``LowPassTargetGenerator``) receives the data preprocessor's mean/std at build time.
+    (``LowPassTargetGenerator``) receives the data preprocessor's mean/std at build time;
+    ``DataSampleTarget`` reads the target a ``LowPassTarget`` pipeline transform computed.
 
     Args:
         backbone (dict): Encoder config, normally ``ConvMAEViT``.
@@ -39,23 +40,12 @@ class ConvMAE(BaseSelfSupervisor):
         if neck is None or head is None:
             raise ValueError('ConvMAE needs both a neck (decoder) and a head (loss)')
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
-        if self.with_target_generator:
-            # The low-pass target works in pixel units: hand it the preprocessor's mean/std.
-            attach_preprocessor_normalization(self)
+        # The low-pass target works in pixel units: hand it the preprocessor's mean/std.
+        self.attach_target_generator()
 
     def extract_feat(self, inputs: torch.Tensor):
         """Unmasked encoder features (the backbone's ``out_type`` / ``out_indices``)."""
         return self.backbone(inputs, mask=False)
-
-    def reconstruction_target(self, inputs: torch.Tensor) -> torch.Tensor:
-        """The image the decoder reconstructs: the input or ``target_generator(input)``."""
-        if not self.with_target_generator:
-            return inputs
-        target = self.target_generator(inputs)
-        if target.shape != inputs.shape:
-            raise RuntimeError(f'target_generator returned shape {tuple(target.shape)} for '
-                               f'inputs of shape {tuple(inputs.shape)}')
-        return target
 
     def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: List[DataSample], **kwargs) -> Dict[str, torch.Tensor]:
@@ -64,7 +54,8 @@ class ConvMAE(BaseSelfSupervisor):
         Args:
             inputs (torch.Tensor | list[torch.Tensor]): Preprocessed images ``(B, 3, H, W)``
                 (a one-view list is accepted).
-            data_samples (list[DataSample]): Unused.
+            data_samples (list[DataSample]): Carry the target when ``target_generator`` is
+                ``DataSampleTarget``; otherwise unused.
 
         Returns:
             dict[str, torch.Tensor]: ``{'loss': ...}``.
@@ -73,5 +64,5 @@ class ConvMAE(BaseSelfSupervisor):
             inputs = inputs[0]
         latent, mask, ids_restore = self.backbone(inputs, mask=True)
         pred = self.neck(latent, ids_restore)
-        target = self.reconstruction_target(inputs)
+        target = self.reconstruction_target(inputs, data_samples)
         return dict(loss=self.head.loss(pred, target, mask))

@@ -7,16 +7,16 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
 from ..utils.mask_sampling import sample_group_ids
 from ..utils.mixing import MIX_MODES, mixing_plan
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
+from .reconstruction_target import ReconstructionTargetMixin
 
 MIN_IMAGES, MAX_IMAGES = 2, 5
 
 
 @MODELS.register_module()
-class MixMAE(BaseSelfSupervisor):
+class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
     """MixMAE (a.k.a. MixMIM): mix the visible tokens of N images, reconstruct all N.
 
     The batch is arranged into mixed inputs (see ``mix_mode``); each is split on a
@@ -31,8 +31,8 @@ class MixMAE(BaseSelfSupervisor):
         head (dict): Loss head config, e.g. ``MixMAEHead``. ``patch_size`` is filled
             in from the backbone's ``mask_unit`` when not given.
         target_generator (dict, optional): Maps the input images to the
-            reconstruction target (e.g. a low-pass filter); the images themselves
-            when None.
+            reconstruction target (e.g. a low-pass filter), or ``DataSampleTarget`` to
+            read a target computed in the data pipeline; the images themselves when None.
         num_images (int): Images mixed into one input, 2..5 (ratio 0.5..0.8).
         mix_mode (str): ``'group'`` (disjoint groups of N images, B/N mixed inputs;
             needs B divisible by N) or ``'flip'`` (sample i with sample B-1-i, B mixed
@@ -88,9 +88,8 @@ class MixMAE(BaseSelfSupervisor):
             target_generator=target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        if self.with_target_generator:
-            # e.g. a low-pass target works on pixels: give it the preprocessor's mean/std.
-            attach_preprocessor_normalization(self)
+        # e.g. a low-pass target works on pixels: give it the preprocessor's mean/std.
+        self.attach_target_generator()
         self.num_images = num_images
         self.mix_mode = mix_mode
         self.shared_mask = shared_mask
@@ -127,7 +126,8 @@ class MixMAE(BaseSelfSupervisor):
 
         Args:
             inputs (torch.Tensor): ``(B, 3, H, W)`` preprocessed images.
-            data_samples (list, optional): Unused; labels play no part in pretraining.
+            data_samples (list, optional): Carry the target when it was computed in the
+                data pipeline (``DataSampleTarget``); labels play no part in pretraining.
 
         Returns:
             dict[str, torch.Tensor]: ``{'loss': ...}``.
@@ -136,7 +136,7 @@ class MixMAE(BaseSelfSupervisor):
         latent = self.backbone(inputs, plan, group_ids)
         groups = self.decoded_groups(inputs.device)
         pred = self.neck(latent, group_ids, groups)
-        targets = self.target_generator(inputs) if self.with_target_generator else inputs
+        targets = self.reconstruction_target(inputs, data_samples)
         loss = self.head.loss(pred, targets, plan[:, groups], group_ids, groups)
         return dict(loss=loss)
 

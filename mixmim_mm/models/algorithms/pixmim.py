@@ -21,26 +21,29 @@ from mmpretrain.models.selfsup.mff import MFF
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
+from .reconstruction_target import ReconstructionTargetMixin
 
 DEFAULT_TARGET_GENERATOR = dict(type='LowPassTargetGenerator', radius=40)
 
 
 @MODELS.register_module()
-class PixMIM(MAE):
+class PixMIM(ReconstructionTargetMixin, MAE):
     """PixMIM with MAE as the host: MAE reconstructing a low-pass-filtered image.
 
     Everything (backbone ``MAEViT``, decoder, ``MAEPretrainHead``, masking) is MAE's; only the
     target passed to the head is ``target_generator(inputs)`` instead of ``inputs``. The
     target generator gets the data preprocessor's mean/std at build time (see
-    :func:`attach_preprocessor_normalization`). For the MFF host use :class:`PixMIMMFF`.
+    :func:`attach_preprocessor_normalization`). With ``DataSampleTarget`` as the generator the
+    low-pass image comes from the ``LowPassTarget`` pipeline transform instead (see
+    :class:`ReconstructionTargetMixin`). For the MFF host use :class:`PixMIMMFF`.
 
     Args:
         backbone (dict): Config of the MAE encoder, e.g. ``MAEViT``.
         neck (dict, optional): Config of the decoder, e.g. ``MAEPretrainDecoder``.
         head (dict, optional): Config of the head, e.g. ``MAEPretrainHead``.
         target_generator (dict, optional): Config of the target generator. Defaults to
-            ``LowPassTargetGenerator`` with ``radius=40`` (the paper's value at 224 px).
+            ``LowPassTargetGenerator`` with ``radius=40`` (the paper's value at 224 px);
+            ``dict(type='DataSampleTarget')`` reads the target the pipeline computed.
         pretrained (str, optional): Checkpoint to initialise from. Defaults to None.
         data_preprocessor (dict | nn.Module, optional): Data preprocessor config. Defaults to
             ``SelfSupDataPreprocessor`` (the host's default).
@@ -65,7 +68,7 @@ class PixMIM(MAE):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        attach_preprocessor_normalization(self)
+        self.attach_target_generator()
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -73,19 +76,20 @@ class PixMIM(MAE):
 
         Args:
             inputs (Tensor): Preprocessed images ``(B, 3, H, W)``.
-            data_samples (List[DataSample]): Unused; kept for the MMPretrain interface.
+            data_samples (List[DataSample]): Carry the target when ``target_generator`` is
+                ``DataSampleTarget``; otherwise unused.
 
         Returns:
             Dict[str, Tensor]: ``loss``.
         """
-        target = self.target_generator(inputs)
+        target = self.reconstruction_target(inputs, data_samples)
         latent, mask, ids_restore = self.backbone(inputs)
         pred = self.neck(latent, ids_restore)
         return dict(loss=self.head.loss(pred, target, mask))
 
 
 @MODELS.register_module()
-class PixMIMMFF(MFF):
+class PixMIMMFF(ReconstructionTargetMixin, MFF):
     """PixMIM with MFF (multi-level feature fusion MAE) as the host.
 
     Identical to MMPretrain's ``MFF`` except that the head reconstructs
@@ -111,7 +115,7 @@ class PixMIMMFF(MFF):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        attach_preprocessor_normalization(self)
+        self.attach_target_generator()
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -119,12 +123,13 @@ class PixMIMMFF(MFF):
 
         Args:
             inputs (Tensor): Preprocessed images ``(B, 3, H, W)``.
-            data_samples (List[DataSample]): Unused; kept for the MMPretrain interface.
+            data_samples (List[DataSample]): Carry the target when ``target_generator`` is
+                ``DataSampleTarget``; otherwise unused.
 
         Returns:
             Dict[str, Tensor]: ``loss`` and the fusion weights ``weight_{i}``.
         """
-        target = self.target_generator(inputs)
+        target = self.reconstruction_target(inputs, data_samples)
         latent, mask, ids_restore, weights = self.backbone(inputs)
         pred = self.neck(latent, ids_restore)
         losses = dict(loss=self.head.loss(pred, target, mask))

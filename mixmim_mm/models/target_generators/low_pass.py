@@ -1,11 +1,13 @@
 """Low-pass reconstruction target of PixMIM (Liu et al., TMLR 2024, Sec. 4.1, Eq. 2-4)."""
-import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
 
 from mmpretrain.registry import MODELS
+
+from ..utils.low_pass_filter import LowPassFilter
+from .preprocessor_stats import channel_stats
 
 
 @MODELS.register_module()
@@ -58,20 +60,24 @@ class LowPassTargetGenerator(BaseModule):
                  std: Optional[Sequence[float]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if not isinstance(radius, (int, float)) or radius < 0 or math.isinf(radius):
-            raise ValueError(f'LowPassTargetGenerator: radius must be a finite number >= 0, '
-                             f'got {radius!r}')
-        if reference_size <= 0:
-            raise ValueError(f'LowPassTargetGenerator: reference_size must be > 0, '
-                             f'got {reference_size!r}')
-        self.radius = float(radius)
-        self.scale_radius_with_size = scale_radius_with_size
-        self.reference_size = reference_size
+        # The arithmetic is shared with the LowPassTarget data transform.
+        self.filter = LowPassFilter(radius, scale_radius_with_size, reference_size,
+                                    owner=type(self).__name__)
         self.register_buffer('mean', None, persistent=False)
         self.register_buffer('std', None, persistent=False)
         self.set_normalization(mean, std)
-        # Filter masks per (H, W, device); rebuilt lazily, never saved in checkpoints.
-        self._masks: Dict[Tuple[int, int, str], torch.Tensor] = {}
+
+    @property
+    def radius(self) -> float:
+        return self.filter.radius
+
+    @property
+    def scale_radius_with_size(self) -> bool:
+        return self.filter.scale_radius_with_size
+
+    @property
+    def reference_size(self) -> int:
+        return self.filter.reference_size
 
     def set_normalization(self, mean: Optional[Sequence[float]],
                           std: Optional[Sequence[float]]) -> None:
@@ -82,42 +88,16 @@ class LowPassTargetGenerator(BaseModule):
                 already in pixel space.
             std (Sequence[float] | Tensor, optional): Per-channel std, or None.
         """
-        if (mean is None) != (std is None):
-            raise ValueError('LowPassTargetGenerator: give both mean and std or neither')
-        if mean is None:
-            self.mean = self.std = None
-            return
-        mean = torch.as_tensor(mean, dtype=torch.float32).flatten().clone()
-        std = torch.as_tensor(std, dtype=torch.float32).flatten().clone()
-        if mean.numel() != std.numel():
-            raise ValueError(f'LowPassTargetGenerator: mean has {mean.numel()} channels but std '
-                             f'has {std.numel()}')
-        if not torch.all(std > 0):
-            raise ValueError(f'LowPassTargetGenerator: std must be positive, got {std.tolist()}')
-        self.mean = mean.view(1, -1, 1, 1)
-        self.std = std.view(1, -1, 1, 1)
+        self.mean, self.std = channel_stats(mean, std, type(self).__name__)
 
     def effective_radius(self, height: int, width: int) -> float:
         """Radius in frequency bins used for an ``height x width`` image."""
-        if self.scale_radius_with_size:
-            return self.radius * min(height, width) / self.reference_size
-        return self.radius
+        return self.filter.effective_radius(height, width)
 
     def filter_mask(self, height: int, width: int,
                     device: torch.device = torch.device('cpu')) -> torch.Tensor:
         """The ``(H, W // 2 + 1)`` 0/1 mask on the half spectrum returned by ``rfft2``."""
-        key = (height, width, str(device))
-        if key not in self._masks:
-            # Integer frequency indices: 0, 1, ..., -2, -1 (DC at index 0, distance 0).
-            kw = dict(dtype=torch.float64, device=device)
-            u = (torch.fft.fftfreq(height, **kw) * height).round()
-            v = (torch.fft.rfftfreq(width, **kw) * width).round()
-            radius = self.effective_radius(height, width)
-            dist2 = u[:, None]**2 + v[None, :]**2
-            # Squared distances are integers; the slack only absorbs rounding in radius**2
-            # (e.g. radius=math.hypot(16, 24) must keep the bin at distance^2 = 832).
-            self._masks[key] = (dist2 <= radius**2 + 1e-6).float()
-        return self._masks[key]
+        return self.filter.mask(height, width, device)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -134,23 +114,17 @@ class LowPassTargetGenerator(BaseModule):
                              f"{tuple(images.shape) if torch.is_tensor(images) else type(images)}"
                              f" (use collate_fn=dict(type='default_collate') so that inputs "
                              f'are stacked)')
-        height, width = images.shape[-2:]
         if self.mean is not None and self.mean.shape[1] != images.shape[1]:
             raise ValueError(f'LowPassTargetGenerator: mean/std have {self.mean.shape[1]} '
                              f'channels but the images have {images.shape[1]}')
-        # FFTs in half precision are inaccurate (and limited to power-of-two sizes on CUDA).
-        with torch.autocast(device_type=images.device.type, enabled=False):
-            x = images.float()
-            if self.mean is not None:
-                mean, std = self.mean.to(x.device), self.std.to(x.device)
-                x = x * std + mean
-            spectrum = torch.fft.rfft2(x, norm='backward')
-            spectrum = spectrum * self.filter_mask(height, width, x.device)
-            x = torch.fft.irfft2(spectrum, s=(height, width), norm='backward')
-            if self.mean is not None:
-                x = (x - mean) / std
+        x = images.float()
+        if self.mean is not None:
+            mean, std = self.mean.to(x.device), self.std.to(x.device)
+            x = x * std + mean
+        x = self.filter(x)
+        if self.mean is not None:
+            x = (x - mean) / std
         return x.to(images.dtype)
 
     def extra_repr(self) -> str:
-        return (f'radius={self.radius}, scale_radius_with_size={self.scale_radius_with_size}, '
-                f'reference_size={self.reference_size}')
+        return repr(self.filter)

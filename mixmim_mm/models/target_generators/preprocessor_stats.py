@@ -1,6 +1,31 @@
 """Hand the data preprocessor's mean/std to a target generator that works in pixel space."""
+from typing import Optional, Sequence, Tuple
+
 import torch
 import torch.nn as nn
+
+
+def channel_stats(mean: Optional[Sequence[float]], std: Optional[Sequence[float]],
+                  owner: str) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """Check per-channel ``mean``/``std`` and shape them ``(1, C, 1, 1)`` (float32).
+
+    Returns ``(None, None)`` when both are None (inputs in pixel space).
+
+    Raises:
+        ValueError: naming ``owner`` when only one is given, the channel counts differ or a
+            std is not positive.
+    """
+    if (mean is None) != (std is None):
+        raise ValueError(f'{owner}: give both mean and std or neither')
+    if mean is None:
+        return None, None
+    mean = torch.as_tensor(mean, dtype=torch.float32).flatten().clone()
+    std = torch.as_tensor(std, dtype=torch.float32).flatten().clone()
+    if mean.numel() != std.numel():
+        raise ValueError(f'{owner}: mean has {mean.numel()} channels but std has {std.numel()}')
+    if not torch.all(std > 0):
+        raise ValueError(f'{owner}: std must be positive, got {std.tolist()}')
+    return mean.view(1, -1, 1, 1), std.view(1, -1, 1, 1)
 
 
 def attach_preprocessor_normalization(model: nn.Module) -> None:
@@ -34,3 +59,7 @@ def attach_preprocessor_normalization(model: nn.Module) -> None:
                 f'{None if std is None else std.tolist()}); leave them out of the '
                 f'target_generator config, they are read from data_preprocessor')
     generator.set_normalization(mean, std)
+    if hasattr(generator, 'set_channel_conversion'):
+        # A target made in the data pipeline is in the loaded image's channel order.
+        generator.set_channel_conversion(bool(getattr(preprocessor, '_channel_conversion',
+                                                      False)))

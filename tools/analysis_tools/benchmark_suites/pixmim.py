@@ -2,8 +2,11 @@
 
 Mask ratio 0.75 and ``norm_pix`` as MMPretrain's recipe. Rows whose model has a target
 generator also time that generator alone (see ``benchmark_pretrain.time_target_generator``).
+The ``pixmim_loader_*`` pair reads batches from a 2-worker DataLoader (generated images, PixMIM's
+crop and flip) and times the step with the data loading included: low-pass target computed in
+the model (``pixmim_loader_model_lp``) vs in the pipeline workers (``pixmim_loader_pipe_lp``).
 """
-from ._common import images
+from ._common import images, loader
 from .registry import register_row, register_suite
 
 MAE_REFERENCE_ROW = 'mmpretrain_mae_vit-b'
@@ -42,3 +45,32 @@ def build_pixmim_mae(args):
     cfg = mae_cfg(args, 'PixMIM')
     cfg['target_generator'] = dict(type='LowPassTargetGenerator', radius=40)
     return MODELS.build(cfg), images(args)
+
+
+def loader_transforms(args, target: bool):
+    """PixMIM's train pipeline after decoding; with ``target`` the low-pass target too."""
+    transforms = [dict(type='SimpleResizedCrop', size=args.img_size, padding=4, flip_prob=0.5,
+                       interpolation='bicubic', backend='pillow')]
+    if target:
+        transforms.append(dict(type='LowPassTarget', radius=40))
+    transforms.append(dict(type='PackInputs', algorithm_keys=['low_pass_target'] if target
+                           else []))
+    return transforms
+
+
+# The pair below times the step with the data loading (2 workers) included: the low-pass
+# target in the model vs in the pipeline, so the table shows what moving it buys.
+@register_row('pixmim_loader_model_lp', suite='pixmim')
+def build_pixmim_loader_model_target(args):
+    from mmpretrain.registry import MODELS
+    cfg = mae_cfg(args, 'PixMIM')
+    cfg['target_generator'] = dict(type='LowPassTargetGenerator', radius=40)
+    return MODELS.build(cfg), loader(args, loader_transforms(args, target=False))
+
+
+@register_row('pixmim_loader_pipe_lp', suite='pixmim')
+def build_pixmim_loader_pipeline_target(args):
+    from mmpretrain.registry import MODELS
+    cfg = mae_cfg(args, 'PixMIM')
+    cfg['target_generator'] = dict(type='DataSampleTarget', key='low_pass_target')
+    return MODELS.build(cfg), loader(args, loader_transforms(args, target=True))

@@ -1,0 +1,19 @@
+# PixMIM on ConvMAE-Base, 800 epochs, with the low-pass target computed in the data pipeline
+# (dataloader workers) instead of the model; otherwise
+# pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py unchanged.
+_base_ = './pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py'
+
+# The base's pipeline up to PackInputs (load, crop, flip), then the target with the model-side
+# generator's arguments, after the last transform that changes the image.
+train_pipeline = [
+    *_base_.train_pipeline[:-1],
+    dict(_base_.model.target_generator, type='LowPassTarget'),
+    dict(type='PackInputs', algorithm_keys=['low_pass_target'])
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+# Read the target from the data samples; mean/std/BGR->RGB come from the data preprocessor.
+model = dict(target_generator=dict(_delete_=True, type='DataSampleTarget', key='low_pass_target'))
+
+# Fails at start-up if the pipeline and the model disagree on where the target comes from.
+custom_hooks = [*_base_.get('custom_hooks', []), dict(type='TargetSourceCheckHook')]

@@ -1,0 +1,98 @@
+"""Reconstruction targets computed in the data pipeline, from each sample's augmented image."""
+from typing import Optional
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from mmpretrain.registry import TRANSFORMS
+
+from ...models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
+from ...models.utils.low_pass_filter import LowPassFilter
+
+
+class ImageTargetTransform(BaseTransform):
+    """Base of the target transforms: ``results[key] = compute(image)``.
+
+    The image is ``results['img']`` as the preceding transforms left it (after the crop and
+    the flip), converted to a float32 ``(C, H, W)`` tensor in its own pixel units and channel
+    order; the data preprocessor's channel conversion and normalisation are applied to the
+    stacked targets on the model side by ``DataSampleTarget``, as to the inputs. Put the
+    transform after the last transform that changes the image and add ``key`` to
+    ``PackInputs(algorithm_keys=[...])``.
+
+    A subclass sets ``default_key`` and implements :meth:`compute`; defining it registers the
+    key, so a batch carrying that field into a model that computes its own target is caught.
+
+    Required keys: ``img``. Added keys: ``key``.
+
+    Args:
+        key (str, optional): Result key (and data-sample field) of the target. Defaults to
+            the subclass's ``default_key``.
+    """
+
+    default_key: Optional[str] = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.default_key:
+            PIPELINE_TARGET_KEYS.add(cls.default_key)
+
+    def __init__(self, key: Optional[str] = None) -> None:
+        key = self.default_key if key is None else key
+        if not isinstance(key, str) or not key:
+            raise ValueError(f'{type(self).__name__}: key must be a non-empty str, got {key!r}')
+        self.key = key
+
+    def compute(self, image: torch.Tensor) -> torch.Tensor:
+        """The target of one ``(C, H, W)`` float32 image."""
+        raise NotImplementedError
+
+    def transform(self, results: dict) -> dict:
+        img = results.get('img')
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
+            raise TypeError(f"{type(self).__name__}: results['img'] must be an (H, W[, C]) "
+                            f"ndarray, got {type(img).__name__}"
+                            f"{getattr(img, 'shape', '')}; put it after the image loading "
+                            f'and augmentation and before PackInputs')
+        image = torch.from_numpy(np.ascontiguousarray(img)).float()
+        image = image[None] if image.ndim == 2 else image.permute(2, 0, 1)
+        results[self.key] = self.compute(image).contiguous()
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(key={self.key!r})'
+
+
+@TRANSFORMS.register_module()
+class LowPassTarget(ImageTargetTransform):
+    """PixMIM's low-pass target, computed in the dataloader workers.
+
+    The filter is the one ``LowPassTargetGenerator`` uses (:class:`LowPassFilter`), with the
+    same arguments; model it with ``target_generator=dict(type='DataSampleTarget',
+    key='low_pass_target')``. The stored target is ``(C, H, W)`` float32 in pixel units.
+
+    Args:
+        radius (float): Bandwidth in frequency bins of the whole image. Defaults to 40.
+        scale_radius_with_size (bool): Scale ``radius`` by ``min(H, W) / reference_size``.
+            Defaults to False.
+        reference_size (int): Image side at which ``radius`` is meant. Defaults to 224.
+        key (str): Result key and data-sample field. Defaults to ``'low_pass_target'``.
+    """
+
+    default_key = 'low_pass_target'
+
+    def __init__(self,
+                 radius: float = 40.,
+                 scale_radius_with_size: bool = False,
+                 reference_size: int = 224,
+                 key: Optional[str] = None) -> None:
+        super().__init__(key)
+        self.filter = LowPassFilter(radius, scale_radius_with_size, reference_size,
+                                    owner=type(self).__name__)
+
+    def compute(self, image: torch.Tensor) -> torch.Tensor:
+        return self.filter(image)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}({self.filter!r}, key={self.key!r})'

@@ -1,0 +1,59 @@
+"""Where an algorithm's reconstruction target comes from: the model or the data pipeline."""
+from typing import List, Optional
+
+import torch
+
+from ..target_generators.data_sample_target import pipeline_target_key
+from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
+
+
+class ReconstructionTargetMixin:
+    """Target selection shared by every algorithm that takes a ``target_generator``.
+
+    * ``target_generator`` reads the data samples (``DataSampleTarget``): the pipeline made
+      the target; it is stacked, checked and normalised like the inputs.
+    * any other ``target_generator``: the target is computed from the preprocessed batch.
+    * none: the algorithm reconstructs its input.
+
+    A batch that carries a pipeline target while the model computes its own (or uses the
+    input) raises, naming the key: the config asks for both. Mix it in before the MMPretrain
+    base class and call :meth:`attach_target_generator` after ``super().__init__``.
+    """
+
+    # Pixel-reconstruction algorithms need a target shaped like the input; feature targets
+    # (HOG) set this to False.
+    target_like_inputs = True
+
+    def attach_target_generator(self) -> None:
+        """Hand the data preprocessor's mean/std (and channel order) to the generator."""
+        if self.with_target_generator:
+            attach_preprocessor_normalization(self)
+
+    @property
+    def target_from_pipeline(self) -> bool:
+        """Whether the target is read from the data samples."""
+        return self.with_target_generator and getattr(self.target_generator,
+                                                      'reads_data_samples', False)
+
+    def reconstruction_target(self, inputs: torch.Tensor,
+                              data_samples: Optional[List] = None) -> torch.Tensor:
+        """The batch's reconstruction target (see the class docstring)."""
+        if self.target_from_pipeline:
+            return self.target_generator(inputs, data_samples)
+        key = pipeline_target_key(data_samples)
+        if key is not None:
+            own = (f'target_generator={type(self.target_generator).__name__}'
+                   if self.with_target_generator else 'no target_generator')
+            raise ValueError(
+                f"{type(self).__name__}: the data samples carry '{key}' from a target "
+                f'transform in the train pipeline, but the model has {own}; to train on the '
+                f"pipeline's target set target_generator=dict(type='DataSampleTarget', "
+                f"key='{key}'), otherwise remove the transform and '{key}' from "
+                f'PackInputs.algorithm_keys')
+        if not self.with_target_generator:
+            return inputs
+        target = self.target_generator(inputs)
+        if self.target_like_inputs and target.shape != inputs.shape:
+            raise RuntimeError(f'target_generator returned shape {tuple(target.shape)} for '
+                               f'inputs of shape {tuple(inputs.shape)}')
+        return target

@@ -1,0 +1,136 @@
+"""Target transforms: the pipeline-side low-pass target equals the model-side one."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import Compose, default_collate
+from mmengine.registry import DefaultScope
+
+import mixmim_mm  # noqa: F401
+from mixmim_mm.datasets.transforms.image_targets import ImageTargetTransform, LowPassTarget
+from mixmim_mm.models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
+from mmpretrain.registry import MODELS
+
+MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
+KEY = 'low_pass_target'
+# fp32 tolerance on the normalised scale (values of order 1): both sides filter in float32,
+# the model side after a normalise / de-normalise round trip; observed differences <= 6e-7.
+ATOL = 1e-5
+
+
+def augment(crop, flip_prob):
+    return [dict(type='RandomCrop', crop_size=crop),
+            dict(type='RandomFlip', prob=flip_prob, direction='horizontal')]
+
+
+def run_pipeline(transforms, images, seed):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose(copy.deepcopy(transforms))
+    np.random.seed(seed)
+    return default_collate([pipeline(dict(img=img.copy())) for img in images])
+
+
+def images(shape, n=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, size=shape, dtype=np.uint8) for _ in range(n)]
+
+
+def preprocessor():
+    return MODELS.build(dict(type='SelfSupDataPreprocessor', mean=MEAN, std=STD, to_rgb=True))
+
+
+def both_sides(crop, radius, flip_prob=0.5, seed=0, **filter_kwargs):
+    """(model-side target, pipeline-side target, preprocessed inputs) for the same augment."""
+    h, w = crop
+    imgs = images((h + 9, w + 5, 3))
+    pre = preprocessor()
+    plain = run_pipeline([*augment(crop, flip_prob), dict(type='PackInputs')], imgs, seed)
+    piped = run_pipeline([*augment(crop, flip_prob),
+                          dict(type='LowPassTarget', radius=radius, **filter_kwargs),
+                          dict(type='PackInputs', algorithm_keys=[KEY])], imgs, seed)
+    plain, piped = pre(plain, training=True), pre(piped, training=True)
+    torch.testing.assert_close(plain['inputs'], piped['inputs'], atol=0, rtol=0)
+
+    generator = MODELS.build(dict(type='LowPassTargetGenerator', radius=radius, **filter_kwargs))
+    reader = MODELS.build(dict(type='DataSampleTarget', key=KEY))
+    for gen in (generator, reader):
+        gen.set_normalization(pre.mean, pre.std)
+    reader.set_channel_conversion(True)
+    return generator(plain['inputs']), reader(piped['inputs'], piped['data_samples']), \
+        plain['inputs']
+
+
+@pytest.mark.parametrize('crop', [(32, 32), (24, 40), (31, 45), (48, 20)])
+def test_pipeline_target_equals_model_target(crop):
+    model_side, pipeline_side, inputs = both_sides(crop, radius=5)
+    assert pipeline_side.shape == model_side.shape == inputs.shape
+    torch.testing.assert_close(pipeline_side, model_side, atol=ATOL, rtol=0)
+    # The filter really filters at this size (r = 5 is far below the Nyquist corner).
+    assert (model_side - inputs).abs().mean() > 0.1
+
+
+def test_scaled_radius_is_the_same_on_both_sides():
+    model_side, pipeline_side, _ = both_sides((40, 56), radius=20, scale_radius_with_size=True,
+                                              reference_size=224)
+    torch.testing.assert_close(pipeline_side, model_side, atol=ATOL, rtol=0)
+
+
+def test_flipped_sample_gets_the_flipped_target():
+    imgs = images((40, 50, 3), n=1)
+    tail = [dict(type='LowPassTarget', radius=4), dict(type='PackInputs', algorithm_keys=[KEY])]
+    flipped = run_pipeline([*augment((32, 48), 1.0), *tail], imgs, seed=3)
+    unflipped = run_pipeline([*augment((32, 48), 0.0), *tail], imgs, seed=3)
+    assert flipped['data_samples'][0].flip and not unflipped['data_samples'][0].flip
+    target = flipped['data_samples'][0].get(KEY)
+    # Same crop, mirrored: the target is the mirrored target, computed from what the model sees.
+    torch.testing.assert_close(target, unflipped['data_samples'][0].get(KEY).flip(-1),
+                               atol=1e-3, rtol=0)
+    torch.testing.assert_close(target, LowPassTarget(radius=4).filter(
+        flipped['inputs'][0].float()), atol=0, rtol=0)
+    assert not torch.allclose(target, unflipped['data_samples'][0].get(KEY), atol=1.)
+
+
+def test_crop_decides_the_target():
+    imgs = images((60, 60, 3), n=1)
+    tail = [dict(type='LowPassTarget', radius=4), dict(type='PackInputs', algorithm_keys=[KEY])]
+    a = run_pipeline([*augment((32, 32), 0.0), *tail], imgs, seed=1)
+    b = run_pipeline([*augment((32, 32), 0.0), *tail], imgs, seed=2)
+    for batch in (a, b):
+        torch.testing.assert_close(batch['data_samples'][0].get(KEY),
+                                   LowPassTarget(radius=4).filter(batch['inputs'][0].float()))
+    assert not torch.allclose(a['inputs'].float(), b['inputs'].float())
+
+
+def test_target_is_float_chw_in_pixel_units():
+    out = LowPassTarget(radius=0)(dict(img=np.full((6, 10, 3), (10, 20, 30), np.uint8)))
+    target = out[KEY]
+    assert target.dtype == torch.float32 and target.shape == (3, 6, 10)
+    torch.testing.assert_close(target[:, 0, 0], torch.tensor([10., 20., 30.]))
+    gray = LowPassTarget(radius=0, key='lp')(dict(img=np.zeros((6, 10), np.uint8)))
+    assert gray['lp'].shape == (1, 6, 10)
+
+
+def test_bad_arguments_and_inputs_are_reported():
+    with pytest.raises(ValueError, match='LowPassTarget: radius'):
+        LowPassTarget(radius=-1)
+    with pytest.raises(ValueError, match='LowPassTarget: key'):
+        LowPassTarget(key='')
+    with pytest.raises(TypeError, match=r"LowPassTarget: results\['img'\]"):
+        LowPassTarget()(dict(img=torch.zeros(3, 8, 8)))
+
+
+def test_subclass_registers_its_key():
+    class Edges(ImageTargetTransform):
+        default_key = 'edge_target_for_test'
+
+        def compute(self, image):
+            return image.diff(dim=-1)
+
+    try:
+        assert 'edge_target_for_test' in PIPELINE_TARGET_KEYS
+        out = Edges()(dict(img=np.arange(12, dtype=np.uint8).reshape(3, 4)))
+        assert out['edge_target_for_test'].shape == (1, 3, 3)
+    finally:
+        PIPELINE_TARGET_KEYS.discard('edge_target_for_test')
+    assert KEY in PIPELINE_TARGET_KEYS
