@@ -39,3 +39,19 @@ def resize_rel_pos_bias_table(table: torch.Tensor, new_window: Tuple[int, int]) 
     grid = table.T.reshape(1, heads, old_side, old_side)
     grid = F.interpolate(grid.float(), size=(new_h, new_w), mode='bicubic', align_corners=False)
     return grid.reshape(heads, new_h * new_w).T.to(table.dtype)
+
+
+def sincos_embed_1d(positions: torch.Tensor, embed_dims: int,
+                    temperature: float = 10000.) -> torch.Tensor:
+    """Fixed 1-D sin-cos encoding ``[sin(pos * w_k), cos(pos * w_k)]`` of ``positions``.
+
+    Returns a ``(*positions.shape, embed_dims)`` float table with the geometric frequencies
+    of :func:`sincos_pos_embed_2d` (Transformer-style encodings of an index, e.g. the
+    source image of a token in MixedAE's segment embeddings).
+    """
+    if embed_dims % 2:
+        raise ValueError(f'embed_dims={embed_dims} must be even for 1-D sin-cos')
+    half = embed_dims // 2
+    omega = 1. / temperature**(torch.arange(half, dtype=torch.float64) / half)
+    angles = positions.to(torch.float64)[..., None] * omega.to(positions.device)
+    return torch.cat([angles.sin(), angles.cos()], dim=-1).float()
