@@ -122,7 +122,7 @@ class MixedAEViT(MAEViT):
             token first) with ``source_ids``; MAEViT's tuple otherwise.
         """
         if source_ids is None:
-            return super().forward(x)
+            return super().forward(x, mask=None)
         m = x.shape[0]
         x, patch_resolution = self.patch_embed(x)
         if tuple(source_ids.shape[1:]) != tuple(patch_resolution):

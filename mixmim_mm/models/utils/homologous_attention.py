@@ -85,6 +85,16 @@ class HomologousAttention(nn.Module):
         self.gamma1 = attention.gamma1
         self.last_topk_accuracy: Optional[torch.Tensor] = None
 
+    def topk_weights(self, q: torch.Tensor, k: torch.Tensor, top_k: int,
+                     source_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``(B, heads, N, N)`` attention weights, zero outside each query's TopK keys."""
+        logits = (q * self.head_dims**-0.5) @ k.transpose(-2, -1)
+        dropped = topk_drop_mask(logits.detach(), top_k)
+        if source_ids is not None:
+            self.last_topk_accuracy = topk_sampling_accuracy(dropped, source_ids)
+        # In place: the matmul does not keep its output, so no second copy is made.
+        return logits.masked_fill_(dropped, float('-inf')).softmax(dim=-1)
+
     def forward(self,
                 x: torch.Tensor,
                 top_k: Optional[int] = None,
@@ -109,12 +119,7 @@ class HomologousAttention(nn.Module):
         else:
             if attn_mask is not None:
                 raise ValueError('attn_mask and top_k are alternatives, got both')
-            logits = (q * self.head_dims**-0.5) @ k.transpose(-2, -1)
-            dropped = topk_drop_mask(logits.detach(), top_k)
-            if source_ids is not None:
-                self.last_topk_accuracy = topk_sampling_accuracy(dropped, source_ids)
-            # In place: the matmul does not keep its output, so no second copy is made.
-            attn = logits.masked_fill_(dropped, float('-inf')).softmax(dim=-1)
+            attn = self.topk_weights(q, k, top_k, source_ids)
             out = F.dropout(attn, drop) @ v if drop else attn @ v
         out = out.transpose(1, 2).reshape(b, n, self.embed_dims)
         return self.out_drop(self.gamma1(self.proj_drop(self.proj(out))))
