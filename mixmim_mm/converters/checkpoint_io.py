@@ -59,3 +59,22 @@ def check_keys(converted: Dict[str, torch.Tensor], expected_keys, source: str):
             f'  missing ({len(missing)}): {missing[:10]}{" ..." if len(missing) > 10 else ""}\n'
             f'  unexpected ({len(unexpected)}): {unexpected[:10]}'
             f'{" ..." if len(unexpected) > 10 else ""}')
+
+
+def take_prefix(state_dict: Dict[str, torch.Tensor], prefix: str = None,
+                source: str = 'the checkpoint') -> Dict[str, torch.Tensor]:
+    """The entries under ``prefix`` with the prefix removed.
+
+    When ``prefix`` is None it is ``'backbone.'`` if the checkpoint holds a whole model and
+    ``''`` (everything) otherwise. Raises a ``ValueError`` naming ``source`` if no key has
+    the prefix.
+    """
+    if prefix is None:
+        prefix = 'backbone.' if any(k.startswith('backbone.') for k in state_dict) else ''
+    taken = OrderedDict(
+        (k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
+    if not taken:
+        heads = sorted({k.split('.')[0] + '.' for k in state_dict})
+        raise ValueError(f'no key of {source} starts with prefix={prefix!r}; its keys start '
+                         f'with {heads[:10]}')
+    return taken
