@@ -90,3 +90,14 @@ def test_sampling_accuracy_is_one_when_only_homologous_keys_are_kept():
     q = k = onehot[:, None].expand(1, 4, 6, 2).contiguous() * 10
     attn.topk_weights(q, k, 2, ids)
     assert float(attn.last_topk_accuracy) == 1.0
+
+
+def test_sampling_accuracy_matches_a_direct_count():
+    q, k, _ = qkv(b=2, heads=4, n=9)
+    ids = torch.tensor([[-1, 0, 0, 1, 1, 1, 2, 2, 2], [-1, 0, 1, 2, 0, 1, 2, 0, 1]])
+    attn = make_attention()
+    attn.topk_weights(q, k, 3, ids)
+    kept = (q @ k.transpose(-2, -1)).topk(3, dim=-1).indices
+    fractions = [float((ids[b, kept[b, h, i]] == ids[b, i]).float().mean())
+                 for b in range(2) for h in range(4) for i in range(1, 9)]
+    assert float(attn.last_topk_accuracy) == pytest.approx(sum(fractions) / len(fractions))
