@@ -33,10 +33,18 @@ model = dict(
         final_norm=False,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
 
+# Layer decay from the ViT's own layer depths (mmseg's constructor only knows its BEiT/MAE
+# classes); as mmseg's, no weight decay on 1-D tensors (norms, biases), pos_embed, cls_token.
 optim_wrapper = dict(
     _delete_=True,
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(num_layers=12, layer_decay_rate=0.65),
-    constructor='LayerDecayOptimizerConstructor')
+    constructor='BackboneLayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(
+        layer_decay_rate=0.65,
+        flat_decay_mult=0.,
+        custom_keys={
+            'pos_embed': dict(decay_mult=0.),
+            'cls_token': dict(decay_mult=0.)
+        }))

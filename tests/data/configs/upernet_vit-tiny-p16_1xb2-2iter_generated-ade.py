@@ -1,6 +1,6 @@
 # The MixedAE ADE20K UperNet config shrunk for tests: a 4-block 32-d ViT/16 (features of
 # blocks 1-4), a 16-channel UperNet, 64 px crops, 2 iterations. Everything else (the loud plain
-# ViT, Feature2Pyramid, UperNet + auxiliary FCN head, the layer decay optimizer, warm-up + poly,
+# ViT, Feature2Pyramid, UperNet + auxiliary FCN head, the layer decay optimizer (tests swap AMP, GPU only, for fp32), warm-up + poly,
 # sliding-window inference, mIoU) comes from the real config. Tests set `data_root` and the
 # backbone checkpoint.
 _base_ = ['../../../configs/mixedae/benchmarks/upernet_vit-base-p16_8xb2-amp-160k_ade20k-512x512.py']
@@ -11,7 +11,8 @@ crop_size = (64, 64)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
-        arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64),
+        arch=dict(_delete_=True, embed_dims=32, num_layers=4, num_heads=2,
+                  feedforward_channels=64),
         img_size=64,
         out_indices=(0, 1, 2, 3),
         init_cfg=None),
@@ -45,9 +46,6 @@ val_dataloader = dict(
     persistent_workers=False,
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-# The layer decay over this encoder's 4 blocks; tests swap AMP (GPU only) for fp32.
-optim_wrapper = dict(paramwise_cfg=dict(num_layers=4))
 
 # Validation (mIoU) runs once, after the last iteration.
 train_cfg = dict(max_iters=2, val_interval=2)
