@@ -134,3 +134,19 @@ def test_coco_trains_two_iterations_and_evaluates(coco_trained):
 def test_coco_backbone_starts_from_every_encoder_weight(coco_trained):
     _, recorder, pretrained = coco_trained
     assert_every_encoder_weight_loaded(recorder.state, pretrained, (4, 4), (8, 8), skip=('ln1.', ))
+
+
+def test_tiny_coco_config_makes_the_real_configs_changes():
+    from _downstream_data import REPO_ROOT
+    real = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'mixedae', 'benchmarks',
+                                    'mask-rcnn_vit-base-p16-sfp_8xb2-ms-1x_coco.py'))
+    tiny = Config.fromfile(COCO)
+    assert tiny.model.backbone.type == real.model.backbone.type
+    for key in ('pad_size_divisor', 'batch_augments'):
+        assert tiny.model.data_preprocessor[key] == real.model.data_preprocessor[key]
+    assert tiny.optim_wrapper.optimizer == real.optim_wrapper.optimizer
+    assert tiny.optim_wrapper.paramwise_cfg == real.optim_wrapper.paramwise_cfg
+    assert tiny.optim_wrapper.constructor == real.optim_wrapper.constructor
+    assert [s.type for s in tiny.param_scheduler] == [s.type for s in real.param_scheduler]
+    assert [t.type for t in tiny.train_dataloader.dataset.pipeline] == \
+        [t.type for t in real.train_dataloader.dataset.pipeline]
