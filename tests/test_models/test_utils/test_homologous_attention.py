@@ -101,3 +101,21 @@ def test_sampling_accuracy_matches_a_direct_count():
     fractions = [float((ids[b, kept[b, h, i]] == ids[b, i]).float().mean())
                  for b in range(2) for h in range(4) for i in range(1, 9)]
     assert float(attn.last_topk_accuracy) == pytest.approx(sum(fractions) / len(fractions))
+
+
+def test_backward_keeps_one_attention_map_and_its_bool_mask():
+    # Plain eager attention keeps its softmax output for backward; TopK adds only the bool
+    # drop mask (1 byte per logit), no second float (B, heads, N, N) tensor and no indices.
+    attn = make_attention()
+    x = torch.randn(2, 17, 16, requires_grad=True)
+    saved = {}
+
+    def pack(t):
+        if t.dim() == 4 and tuple(t.shape[-2:]) == (17, 17):
+            saved[t.untyped_storage().data_ptr()] = t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        attn(x, top_k=4).sum().backward()
+    logits_bytes = 2 * 4 * 17 * 17 * 4
+    assert sum(saved.values()) <= logits_bytes + logits_bytes // 4
