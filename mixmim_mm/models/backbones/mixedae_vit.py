@@ -9,6 +9,7 @@ from mmpretrain.registry import MODELS
 
 from ..utils.homologous_attention import HomologousAttention, topk_count
 from ..utils.pos_embed import sincos_embed_1d
+from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
 
 ATTENTION_MODES = ('topk', 'global', 'masked')
@@ -16,7 +17,7 @@ MAX_SEGMENTS = 16
 
 
 @MODELS.register_module()
-class MixedAEViT(MAEViT):
+class MixedAEViT(LoudPretrainedMixin, MAEViT):
     """ViT encoder of MixedAE, on the full sequence of each mixed image.
 
     Given ``source_ids`` (the source image of every patch), the encoder
@@ -29,6 +30,9 @@ class MixedAEViT(MAEViT):
       ``K = round(topk_ratio * N)`` for the ``N`` tokens of the sequence (class token
       included, so 49 for ViT-B/16 at 224 px and ratio 0.25); the class token takes
       part as a query and as a key like any token.
+
+    A 'Pretrained' ``init_cfg`` (e.g. to continue pretraining) loads loudly through the
+    package's shared mechanism: a missing or unused encoder weight raises.
 
     Without ``source_ids`` it is a plain ViT (global attention, no segment embedding),
     which is also what fine-tuning uses: the parameters and state-dict keys are exactly
@@ -98,9 +102,8 @@ class MixedAEViT(MAEViT):
         self.register_buffer('segment_table', F.pad(table, (0, 0, 1, 0)), persistent=False)
 
     def init_weights(self) -> None:
+        # The fresh initialisation; LoudPretrainedMixin loads a 'Pretrained' init_cfg after it.
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
         # xavier_uniform for all Transformer layers (paper, App. B).
         init_transformer_weights(self.layers)
         init_transformer_weights(self.ln1)

@@ -122,3 +122,22 @@ def test_bad_settings_are_rejected():
         build(topk_ratio=1.5)
     with pytest.raises(ValueError, match='patch grid'):
         build()(torch.randn(2, 3, 64, 64), source_ids(side=3))
+
+
+def test_pretrained_init_loads_loudly(tmp_path):
+    from mixmim_mm.converters import save_checkpoint_file
+    source = build()
+    state = {f'backbone.{k}': v + 1 for k, v in source.state_dict().items()}
+    state['neck.mask_token'] = torch.zeros(1, 1, 8)
+    save_checkpoint_file(state, str(tmp_path / 'full.pth'))
+    model = MixedAEViT(arch=ARCH, img_size=64, init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'full.pth'), prefix='backbone.'))
+    model.init_weights()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state['backbone.' + key]), key
+    del state['backbone.layers.2.ffn.layers.1.weight']
+    save_checkpoint_file(state, str(tmp_path / 'cut.pth'))
+    model = MixedAEViT(arch=ARCH, img_size=64, init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'cut.pth'), prefix='backbone.'))
+    with pytest.raises(ValueError, match='cut.pth lacks'):
+        model.init_weights()
