@@ -136,3 +136,33 @@ def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_p
     assert rows['mmpretrain_mixmim']['images_per_s'] == 8 / 20.
     assert rows['ours_flip_2img']['peak_mem_mb'] == 7.
     assert rows['pixmim_mae_vit-b']['target_generator_s'] == 0.2
+
+
+def test_mixedae_suite_compares_mixedae_with_mae_per_image(bench):
+    assert bench.suite_rows('mixedae') == [
+        'mixedae_ref_mmpretrain_mae', 'mixedae_compose', 'mixedae_compose_no_diagnostic',
+        'mixedae_naive_mixing']
+    args = bench.parse_args(['--suite', 'mixedae', '--vit-arch', 'deit-tiny', '--img-size', '64',
+                             '--batch-size', '8'])
+    mae, _ = bench.ROWS['mixedae_ref_mmpretrain_mae'](args)
+    mixedae, make_inputs = bench.ROWS['mixedae_compose'](args)
+    naive, _ = bench.ROWS['mixedae_naive_mixing'](args)
+    assert type(mixedae).__name__ == 'MixedAE' and mixedae.mix_mode == 'compose'
+    assert make_inputs()[0].shape == (8, 3, 64, 64)  # the same images as MAE: per image
+    assert mixedae.backbone.embed_dims == mae.backbone.embed_dims
+    assert len(mixedae.neck.decoder_blocks) == len(mae.neck.decoder_blocks) == 8
+    assert naive.backbone.attention == 'global' and naive.contrastive_head is None
+
+
+def test_mixedae_rows_run_a_timed_step(bench):
+    args = bench.parse_args(['--row', 'mixedae_compose', '--vit-arch', 'deit-tiny', '--img-size',
+                             '64', '--batch-size', '4', '--steps', '1', '--warmup', '0',
+                             '--device', 'cpu'])
+    result = bench.run_row(args)
+    assert result['suite'] == 'mixedae' and result['step_time_s'] > 0
+
+
+def test_mixedae_rows_need_groups_of_4(bench):
+    args = bench.parse_args(['--vit-arch', 'deit-tiny', '--img-size', '64', '--batch-size', '6'])
+    with pytest.raises(SystemExit, match='multiple of 4'):
+        bench.ROWS['mixedae_compose'](args)

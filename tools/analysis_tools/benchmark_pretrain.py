@@ -107,7 +107,10 @@ def run_row(args) -> dict:
         inputs, samples = next_batch()
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, enabled=use_amp, dtype=torch.float16):
-            loss = model.loss(inputs, samples)['loss']
+            losses = model.loss(inputs, samples)
+            # mmengine's rule: the entries whose name holds 'loss' are summed (several
+            # parts, e.g. MixedAE's, or diagnostics that are only logged).
+            loss = sum(v for k, v in losses.items() if 'loss' in k)
         loss.backward()
         optimizer.step()
         if device.type == 'cuda':

@@ -35,7 +35,9 @@ class MixingBatchCheckHook(Hook):
                 sizes.add(remainder)
         for size in sorted(sizes):
             try:
-                mixing_plan(size, model.num_images, model.mix_mode)
+                # A model whose own modes are not mixing_plan's names which plan it uses.
+                mixing_plan(size, model.num_images,
+                            getattr(model, 'mixing_plan_mode', model.mix_mode))
             except ValueError as e:
                 last = '' if size == loader.batch_size else (
                     f' (the last batch of an epoch has {size} samples because '

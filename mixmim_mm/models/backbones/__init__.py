@@ -3,3 +3,5 @@ from .mixmae_swin import MixMAESwinTransformer  # noqa: F401
 from .convmae_vit import ConvMAEViT  # noqa: F401
 from .convmae_vit_dense import ConvMAEViTDense  # noqa: F401
 from .lsmae_vit import LSMAEViT  # noqa: F401
+from .mixedae_vit import MixedAEViT  # noqa: F401
+from .loud_vit import LoudVisionTransformer  # noqa: F401

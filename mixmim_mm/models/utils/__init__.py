@@ -5,3 +5,6 @@ from .pos_embed import resize_pos_embed, resize_rel_pos_bias_table, sincos_pos_e
 from .pretrained import LoudPretrainedMixin, load_pretrained, register_checkpoint_format  # noqa: F401,E501
 from .window_attention import WindowAttention, window_partition, window_reverse  # noqa: F401
 from .weight_init import init_transformer_weights  # noqa: F401
+from .homologous_attention import HomologousAttention, topk_count, topk_drop_mask  # noqa: F401
+from .mixing import mix_images  # noqa: F401
+from .pos_embed import sincos_embed_1d  # noqa: F401

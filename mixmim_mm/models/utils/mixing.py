@@ -80,3 +80,31 @@ def unmix_tokens(tokens: torch.Tensor, group_ids: torch.Tensor, mask_token: torc
 def hidden_mask(group_ids: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
     """``(M, G, L)`` float mask, 1 where image ``groups[g]`` is hidden (scored by the loss)."""
     return (group_ids[:, None, :] != groups.view(1, -1, 1)).float()
+
+
+def mix_images(images: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:
+    """Mix in pixel space: cell ``(i, j)`` of mixed image ``m`` shows image
+    ``plan[m, group_ids[m, i, j]]``, at its own position.
+
+    Mixing before the patch embedding equals mixing the embedded tokens (the embedding is
+    per patch) but embeds only the ``M`` mixed images instead of all ``B``.
+
+    Args:
+        images (torch.Tensor): ``(B, C, H, W)`` images.
+        plan (torch.Tensor): ``(M, N)`` from :func:`mixing_plan`.
+        group_ids (torch.Tensor): ``(M, gh, gw)`` group ids; ``H``, ``W`` must be
+            multiples of ``gh``, ``gw``.
+
+    Returns:
+        torch.Tensor: ``(M, C, H, W)`` mixed images.
+    """
+    b, c, h, w = images.shape
+    gh, gw = group_ids.shape[-2:]
+    if h % gh or w % gw:
+        raise ValueError(f'a {h}x{w} image cannot be cut into a {gh}x{gw} grid of cells')
+    cells = images.view(b, c, gh, h // gh, gw, w // gw)
+    ids = group_ids[:, None, :, None, :, None]
+    mixed = cells[plan[:, 0]]
+    for g in range(1, plan.shape[1]):
+        mixed = torch.where(ids == g, cells[plan[:, g]], mixed)
+    return mixed.view(-1, c, h, w)

@@ -66,3 +66,19 @@ def resize_pos_embed(table: torch.Tensor, grid: Tuple[int, int],
     image = table.reshape(1, src_grid[0], src_grid[1], c).permute(0, 3, 1, 2).float()
     image = F.interpolate(image, size=tuple(grid), mode='bicubic', align_corners=False)
     return image.permute(0, 2, 3, 1).reshape(1, grid[0] * grid[1], c).to(table.dtype)
+
+
+def sincos_embed_1d(positions: torch.Tensor, embed_dims: int,
+                    temperature: float = 10000.) -> torch.Tensor:
+    """Fixed 1-D sin-cos encoding ``[sin(pos * w_k), cos(pos * w_k)]`` of ``positions``.
+
+    Returns a ``(*positions.shape, embed_dims)`` float table with the geometric frequencies
+    of :func:`sincos_pos_embed_2d` (Transformer-style encodings of an index, e.g. the
+    source image of a token in MixedAE's segment embeddings).
+    """
+    if embed_dims % 2:
+        raise ValueError(f'embed_dims={embed_dims} must be even for 1-D sin-cos')
+    half = embed_dims // 2
+    omega = 1. / temperature**(torch.arange(half, dtype=torch.float64) / half)
+    angles = positions.to(torch.float64)[..., None] * omega.to(positions.device)
+    return torch.cat([angles.sin(), angles.cos()], dim=-1).float()

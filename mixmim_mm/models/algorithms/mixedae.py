@@ -1,0 +1,157 @@
+"""MixedAE: mixed autoencoder with homologous attention and homologous contrast (ViT)."""
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmpretrain.models.selfsup.base import BaseSelfSupervisor
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from ..backbones.mixedae_vit import MAX_SEGMENTS
+from ..utils.mask_sampling import sample_group_ids, upsample_group_ids
+from ..utils.mixing import mix_images, mixing_plan
+
+MIX_MODES = ('compose', 'full')
+
+
+@MODELS.register_module()
+class MixedAE(BaseSelfSupervisor):
+    """MixedAE: mix groups of 1/r images, recognise homologous patches, rebuild every image.
+
+    The batch is split into groups of ``num_images`` (1/r) consecutive images (the
+    sampler already shuffles). A random mixing mask on a ``mask_unit`` grid (32 px:
+    2x2 ViT patches) assigns every cell to one image, which shows its own pixels there;
+    mixing keeps positions and replaces MAE's random masking (r = 0.25 <-> 75 %).
+    The 7x7 = 49 cells of a 224-px image cannot be split equally among 4 images: each
+    mask gives 13 cells to one image and 12 to the other three, the image with the extra
+    cell drawn at random per mask (:func:`sample_group_ids`), i.e. 52 or 48 of the 196
+    patches.
+
+    The encoder (:class:`MixedAEViT`) sees every position of each mixed image with
+    segment embeddings and homologous TopK attention. Its patch tokens are
+
+    * unmixed into one decoder sequence per source image (its tokens at its positions,
+      a shared [MASK] token elsewhere; the encoder's class token, which has seen all the
+      images, is not passed on) and decoded to normalised pixels scored only on the
+      image's missing positions (``loss_rec``);
+    * projected and contrasted by source image (``loss_homocon``, already weighted by
+      lambda), unless ``contrastive_head`` is None (the "no HomoCon" control).
+
+    The loss dict also carries ``topk_acc_layer{i}`` entries, the TopK sampling accuracy
+    of every homologous layer (Fig. 6 of the paper), measured during the training
+    forward pass; their names hold no ``'loss'``, so mmengine logs them without adding
+    them to the total.
+
+    Args:
+        backbone (dict): Encoder config (``MixedAEViT``); ``topk_ratio`` defaults to
+            ``1 / num_images``.
+        neck (dict): Decoder config, e.g. ``MixMAEDecoder`` (MAE's 8 x 512 decoder on
+            the unmixed sequences); ``patch_size`` and ``grid_size`` default to the
+            backbone's patches.
+        head (dict): Reconstruction loss config, e.g. ``MixMAEHead`` with
+            ``norm_pix=True``; ``patch_size`` defaults to the backbone's.
+        contrastive_head (dict, optional): ``HomologousContrastiveHead`` config.
+        num_images (int): Images per group, 1/r. Defaults to 4.
+        mix_mode (str): ``'compose'`` (one mixed sample per group: B/N encoder
+            sequences) or ``'full'`` (N independently mixed samples per group: B
+            sequences, each unmixed into N decoder sequences). Defaults to ``'compose'``.
+        mask_unit (int): Side of a mixing cell in pixels. Defaults to 32.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 contrastive_head: Optional[dict] = None,
+                 num_images: int = 4,
+                 mix_mode: str = 'compose',
+                 mask_unit: int = 32,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None):
+        if not 2 <= num_images <= MAX_SEGMENTS:
+            raise ValueError(f'num_images (1/r) must be in 2..{MAX_SEGMENTS}, got {num_images}')
+        if mix_mode not in MIX_MODES:
+            raise ValueError(f'mix_mode must be one of {MIX_MODES}, got {mix_mode!r}')
+        if neck is None or head is None:
+            raise ValueError('MixedAE needs a neck (decoder) and a head (reconstruction loss)')
+        backbone, neck, head = dict(backbone), dict(neck), dict(head)
+        backbone.setdefault('topk_ratio', 1. / num_images)
+        patch_size = backbone.get('patch_size', 16)
+        img_size = backbone.get('img_size', 224)
+        img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        if mask_unit % patch_size:
+            raise ValueError(f'mask_unit={mask_unit} must be a multiple of the backbone '
+                             f'patch_size={patch_size}')
+        if img_size[0] % mask_unit or img_size[1] % mask_unit:
+            raise ValueError(f'backbone img_size={img_size} must be a multiple of '
+                             f'mask_unit={mask_unit}')
+        neck.setdefault('patch_size', patch_size)
+        neck.setdefault('grid_size', (img_size[0] // patch_size, img_size[1] // patch_size))
+        head.setdefault('patch_size', patch_size)
+        for name, cfg in (('neck', neck), ('head', head)):
+            if cfg['patch_size'] != patch_size:
+                raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
+                                 f"backbone's patch_size={patch_size}")
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.contrastive_head = MODELS.build(contrastive_head) if contrastive_head else None
+        self.num_images = num_images
+        self.mix_mode = mix_mode
+        # Both modes group consecutive images (read by MixingBatchCheckHook).
+        self.mixing_plan_mode = 'group'
+        self.mask_unit = mask_unit
+
+    def extract_feat(self, inputs: torch.Tensor):
+        """Features of unmixed images from the plain ViT path of the encoder."""
+        return self.backbone(inputs)
+
+    def sample_mixing(self, inputs: torch.Tensor,
+                      generator: Optional[torch.Generator] = None
+                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(M, N)`` plan and ``(M, gh, gw)`` group ids on the mask-unit grid."""
+        b, _, h, w = inputs.shape
+        if h % self.mask_unit or w % self.mask_unit:
+            raise ValueError(f'input batch of {h}x{w} px from the data pipeline is not a '
+                             f'multiple of mask_unit={self.mask_unit}')
+        plan = mixing_plan(b, self.num_images, self.mixing_plan_mode, device=inputs.device)
+        if self.mix_mode == 'full':
+            plan = plan.repeat_interleave(self.num_images, dim=0)
+        group_ids = sample_group_ids(
+            plan.shape[0], (h // self.mask_unit, w // self.mask_unit), self.num_images,
+            generator=generator, device=inputs.device)
+        return plan, group_ids
+
+    def encode(self, inputs: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor):
+        """Mix and encode: ``(M, L, C)`` patch tokens and ``(M, h, w)`` patch sources."""
+        p = self.backbone.patch_size
+        patch_ids = upsample_group_ids(group_ids, (inputs.shape[2] // p, inputs.shape[3] // p))
+        latent = self.backbone(mix_images(inputs, plan, group_ids), patch_ids)
+        return latent[:, self.backbone.num_extra_tokens:], patch_ids
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Mix, encode, unmix, decode and score one batch.
+
+        Args:
+            inputs (torch.Tensor): ``(B, 3, H, W)`` preprocessed images.
+            data_samples (list, optional): Unused.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_rec``, ``loss_homocon`` (with a contrastive
+            head) and the ``topk_acc_layer{i}`` diagnostics.
+        """
+        plan, group_ids = self.sample_mixing(inputs)
+        tokens, patch_ids = self.encode(inputs, plan, group_ids)
+        groups = torch.arange(self.num_images, device=inputs.device)
+        pred = self.neck(tokens, patch_ids, groups)
+        losses = dict(loss_rec=self.head.loss(pred, inputs, plan, patch_ids, groups))
+        if self.contrastive_head is not None:
+            losses['loss_homocon'] = self.contrastive_head.loss(tokens, patch_ids.flatten(1))
+        losses.update(self.backbone.topk_accuracies())
+        return losses
