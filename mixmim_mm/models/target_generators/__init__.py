@@ -1,3 +1,4 @@
 # Each module registers its classes on import; keep one import line per module.
 from . import low_pass  # noqa: F401
 from .preprocessor_stats import attach_preprocessor_normalization  # noqa: F401
+from . import hog  # noqa: F401
