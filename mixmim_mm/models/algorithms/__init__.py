@@ -2,3 +2,4 @@
 from .mixmae import MixMAE  # noqa: F401
 from .pixmim import PixMIM, PixMIMMFF  # noqa: F401
 from .convmae import ConvMAE  # noqa: F401
+from .fastmim import FastMIM  # noqa: F401

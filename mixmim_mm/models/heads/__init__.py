@@ -1,2 +1,3 @@
 # Each module registers its classes on import; keep one import line per module.
 from .mixmae_head import MixMAEHead  # noqa: F401
+from .fastmim_head import FastMIMHead  # noqa: F401

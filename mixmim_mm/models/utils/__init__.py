@@ -1,4 +1,5 @@
-from .mask_sampling import sample_group_ids, upsample_group_ids  # noqa: F401
+from .mask_sampling import (num_masked_cells, sample_block_mask, sample_group_ids,  # noqa: F401
+                            upsample_group_ids)
 from .mixing import hidden_mask, mix_tokens, mixing_plan, unmix_tokens  # noqa: F401
 from .patchify import denormalize_patches, normalize_patches, patchify, unpatchify  # noqa: F401,E501
 from .pos_embed import resize_rel_pos_bias_table, sincos_pos_embed_2d  # noqa: F401
