@@ -47,13 +47,18 @@ TINY = {
 }
 
 
+# Beyond the paper: FastMIM's HOG target on MixMAE, PixMIM's low-pass target in FastMIM.
+COMPOSITIONS = ['mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py',
+                'fastmim-lowpass_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py']
+
+
 def load(name):
     return Config.fromfile(str(CONFIG_DIR / name))
 
 
 def test_every_pretraining_config_is_tested():
     found = {p.name for p in CONFIG_DIR.glob('*.py')}
-    assert found == set(PRETRAIN)
+    assert found == set(PRETRAIN) | set(COMPOSITIONS)
 
 
 @pytest.mark.parametrize('name', sorted(PRETRAIN))
@@ -91,7 +96,7 @@ def test_pretrain_config_has_paper_settings(name):
 
 def make_images(root: Path, count=4):
     rng = np.random.default_rng(0)
-    root.mkdir()
+    root.mkdir(exist_ok=True)
     for i in range(count):
         shape = (140 + 7 * i, 170 - 5 * i, 3)
         mmcv.imwrite(rng.integers(0, 256, size=shape, dtype=np.uint8), str(root / f'{i}.png'))
@@ -113,12 +118,12 @@ def shrink(cfg):
     return cfg
 
 
-@pytest.mark.parametrize('name', sorted(PRETRAIN))
-def test_two_runner_iterations_at_128(name, tmp_path):
-    make_images(tmp_path / 'images')
-    cfg = shrink(load(name))
+def train_two_iterations(cfg, tmp_path, batch_size=2):
+    """Run 2 Runner iterations of ``cfg`` on generated images; returns the runner and the
+    input shapes the target generator saw."""
+    make_images(tmp_path / 'images', count=2 * batch_size)
     cfg.train_dataloader = dict(
-        batch_size=2, num_workers=0, persistent_workers=False,
+        batch_size=batch_size, drop_last=True, num_workers=0, persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=True),
         collate_fn=dict(type='default_collate'),
         dataset=dict(type='CustomDataset', data_root=str(tmp_path / 'images'),
@@ -139,6 +144,36 @@ def test_two_runner_iterations_at_128(name, tmp_path):
         lambda module, args, out: seen.append(tuple(args[0].shape)))
     runner.train()
     assert runner.iter == 2
-    assert seen == [(2, 3, 128, 128)] * 2
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss) and loss > 0
+    return runner, seen
+
+
+@pytest.mark.parametrize('name', sorted(PRETRAIN))
+def test_two_runner_iterations_at_128(name, tmp_path):
+    _, seen = train_two_iterations(shrink(load(name)), tmp_path)
+    assert seen == [(2, 3, 128, 128)] * 2
+
+
+def test_mixmae_with_hog_target_trains(tmp_path):
+    cfg = load(COMPOSITIONS[0])
+    assert cfg.model.type == 'MixMAE' and cfg.model.neck.out_channels == 432
+    # MixMAE Swin at toy widths, 128 px = 4 x 4 mask cells of 32 px.
+    cfg.model.backbone.update(arch='mini', img_size=128, window_size=(8, 8, 8, 4))
+    cfg.model.neck.update(in_channels=256, embed_dims=32, depth=1, num_heads=2)
+    for t in cfg.train_dataloader.dataset.pipeline:
+        if t['type'] == 'RandomResizedCrop':
+            t['scale'] = 128
+    runner, seen = train_two_iterations(cfg, tmp_path, batch_size=4)
+    assert type(runner.model.target_generator).__name__ == 'HOGTargetGenerator'
+    assert seen == [(4, 3, 128, 128)] * 2
+
+
+def test_fastmim_with_low_pass_target_trains(tmp_path):
+    cfg = shrink(load(COMPOSITIONS[1]))
+    cfg.model.neck.out_channels = 16 * 16 * 3
+    runner, seen = train_two_iterations(cfg, tmp_path)
+    generator = runner.model.target_generator
+    assert type(generator).__name__ == 'LowPassTargetGenerator'
+    assert generator.effective_radius(128, 128) == pytest.approx(40 * 128 / 224)
+    assert seen == [(2, 3, 128, 128)] * 2
