@@ -14,6 +14,8 @@ from mmengine.model import BaseModule
 
 from mmpretrain.registry import MODELS
 
+from .preprocessor_stats import channel_stats
+
 HOG_NORMALIZATIONS = ('cell', 'block', None)
 
 
@@ -213,21 +215,10 @@ class HOGTargetGenerator(BaseModule):
     def set_normalization(self, mean: Optional[Sequence[float]],
                           std: Optional[Sequence[float]]) -> None:
         """Set the per-channel statistics the inputs were normalised with (None: pixel space)."""
-        if (mean is None) != (std is None):
-            raise ValueError('HOGTargetGenerator: give both mean and std or neither')
-        if mean is None:
-            self.mean = self.std = None
-            return
-        mean = torch.as_tensor(mean, dtype=torch.float32).flatten().clone()
-        std = torch.as_tensor(std, dtype=torch.float32).flatten().clone()
-        if mean.numel() != 3 or std.numel() != 3:
-            raise ValueError(f'HOGTargetGenerator: mean/std need 3 channels, got '
-                             f'{mean.tolist()} and {std.tolist()}')
-        if not torch.all(std > 0):
-            raise ValueError(f'HOGTargetGenerator: std must be positive, got {std.tolist()}')
+        mean, std = channel_stats(mean, std, 'HOGTargetGenerator', channels=3)
         device = self.sobel_x.device
-        self.mean = mean.view(1, 3, 1, 1).to(device)
-        self.std = std.view(1, 3, 1, 1).to(device)
+        self.mean = None if mean is None else mean.to(device)
+        self.std = None if std is None else std.to(device)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,8 @@ from mmengine.model import BaseModule
 
 from mmpretrain.registry import MODELS
 
+from .preprocessor_stats import channel_stats
+
 
 @MODELS.register_module()
 class LowPassTargetGenerator(BaseModule):
@@ -82,20 +84,7 @@ class LowPassTargetGenerator(BaseModule):
                 already in pixel space.
             std (Sequence[float] | Tensor, optional): Per-channel std, or None.
         """
-        if (mean is None) != (std is None):
-            raise ValueError('LowPassTargetGenerator: give both mean and std or neither')
-        if mean is None:
-            self.mean = self.std = None
-            return
-        mean = torch.as_tensor(mean, dtype=torch.float32).flatten().clone()
-        std = torch.as_tensor(std, dtype=torch.float32).flatten().clone()
-        if mean.numel() != std.numel():
-            raise ValueError(f'LowPassTargetGenerator: mean has {mean.numel()} channels but std '
-                             f'has {std.numel()}')
-        if not torch.all(std > 0):
-            raise ValueError(f'LowPassTargetGenerator: std must be positive, got {std.tolist()}')
-        self.mean = mean.view(1, -1, 1, 1)
-        self.std = std.view(1, -1, 1, 1)
+        self.mean, self.std = channel_stats(mean, std, 'LowPassTargetGenerator')
 
     def effective_radius(self, height: int, width: int) -> float:
         """Radius in frequency bins used for an ``height x width`` image."""
