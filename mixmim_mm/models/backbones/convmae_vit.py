@@ -34,6 +34,7 @@ from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.pretrained import LoudPretrainedMixin
 
 # Stage strides are fixed by the method: 4 * 2 * 2 = 16 pixels per stage-3 token.
 STAGE_STRIDES = (4, 2, 2)
@@ -148,7 +149,7 @@ class MaskedConvBlock(nn.Module):
 
 
 @MODELS.register_module()
-class ConvMAEViT(BaseModule):
+class ConvMAEViT(LoudPretrainedMixin, BaseModule):
     """ConvMAE's hybrid encoder (ConvViT) for masked pretraining and for fine-tuning.
 
     ``forward(x, mask=True)`` runs ConvMAE pretraining: block-wise random masking on the 1/16
@@ -189,8 +190,14 @@ class ConvMAEViT(BaseModule):
             embeddings (PyTorch default in the authors' code). Defaults to 1e-5.
         norm_cfg (dict): Norm of the transformer blocks and final norms.
             Defaults to ``dict(type='LN', eps=1e-6)``.
-        init_cfg (dict | list, optional): Initialisation config.
+        init_cfg (dict | list, optional): Initialisation config; a ``Pretrained`` entry loads
+            loudly (:func:`~mixmim_mm.models.utils.pretrained.load_pretrained`).
     """
+    # A fine-tuning encoder's new pooled-token norm may be fresh; the pretraining fusion
+    # convolutions and the final norm (unused with ``final_norm=False``) may go unused.
+    pretrained_optional_keys = ('fc_norm.', )
+    pretrained_ignored_keys = ('stage1_fusion.', 'stage2_fusion.', 'norm.')
+
     arch_zoo: Dict[str, dict] = {
         'b': dict(embed_dims=[256, 384, 768], depths=[2, 2, 11], num_heads=12,
                   mlp_ratios=[4, 4, 4]),
@@ -310,10 +317,8 @@ class ConvMAEViT(BaseModule):
 
     def init_weights(self) -> None:
         """Fixed sin-cos position embedding and the authors' linear-style init of the
-        stage-3 patch embedding (skipped when loading a pretrained checkpoint)."""
+        stage-3 patch embedding; a ``Pretrained`` checkpoint is loaded after it."""
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
         table = sincos_pos_embed_2d(self.grid_size, self.embed_dims)
         self.pos_embed.data.copy_(table.unsqueeze(0))
         w = self.patch_embed3.proj.weight.data
