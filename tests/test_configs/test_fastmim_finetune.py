@@ -121,4 +121,5 @@ def test_finetune_config_builds_at_224(name):
         from mmpretrain.registry import MODELS
         model = MODELS.build(copy.deepcopy(cfg.model))
     assert model.backbone.init_cfg['type'] == 'Pretrained'
+    assert type(model.backbone).__name__.startswith('Loud')  # missing weights raise
     assert model.head.in_channels == cfg.model.head.in_channels

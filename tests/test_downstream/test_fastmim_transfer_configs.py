@@ -47,7 +47,7 @@ def test_transfer_config_has_paper_settings_and_builds(name):
         model_cfg.backbone.init_cfg = None
     model = registry.build(model_cfg)
     if 'swin' in name:
-        assert type(model.backbone).__name__ == 'SwinTransformer'
+        assert type(model.backbone).__name__ == 'LoudSwinTransformer'
         assert model.backbone.stages[0].blocks[0].attn.window_size == 7
         if scope == 'mmdet':
             assert cfg.train_cfg.max_epochs == 36

@@ -3,6 +3,6 @@ _base_ = ['_base_/finetune_stride32_in1k-224px.py']
 
 model = dict(
     neck=None,
-    backbone=dict(type='ConvNeXt', arch='base', gap_before_final_norm=True),
+    backbone=dict(type='LoudConvNeXt', arch='base', gap_before_final_norm=True),
     head=dict(in_channels=1024))
 train_cfg = dict(max_epochs=300)

@@ -4,7 +4,7 @@
 _base_ = ['_base_/finetune_in1k-224px.py']
 
 model = dict(
-    backbone=dict(_delete_=True, type='SwinTransformer', arch='base', img_size=224,
+    backbone=dict(_delete_=True, type='LoudSwinTransformer', arch='base', img_size=224,
                   window_size=7, drop_path_rate=0.1, out_indices=(3, ),
                   init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}},
                                 prefix='backbone.')),

@@ -4,3 +4,4 @@ from .convmae_vit import ConvMAEViT  # noqa: F401
 from .convmae_vit_dense import ConvMAEViTDense  # noqa: F401
 from .lsmae_vit import LSMAEViT  # noqa: F401
 from .fastmim_vit import FastMIMViT  # noqa: F401
+from . import loud_openmmlab  # noqa: F401

@@ -16,4 +16,7 @@ custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 pretrained = ''
 optim_wrapper = dict(optimizer=dict(lr=1e-3 * 1024 / 256))
 
+# Loud loading: a missing or unplaceable encoder weight raises (mixmim_mm LoudPretrainedMixin).
+model = dict(backbone=dict(type='LoudVisionTransformer'))
+
 auto_scale_lr = dict(base_batch_size=1024)

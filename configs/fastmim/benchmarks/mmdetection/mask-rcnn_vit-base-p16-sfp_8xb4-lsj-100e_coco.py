@@ -12,7 +12,8 @@ _base_ = '../../../pixmim/benchmarks/mask-rcnn_vit-base-p16-sfp_8xb8-lsj-100e_co
 
 pretrained = 'work_dirs/fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px/epoch_800.pth'
 
-model = dict(backbone=dict(init_cfg=dict(checkpoint=pretrained)))
+model = dict(
+    backbone=dict(type='mmpretrain.LoudVisionTransformer', init_cfg=dict(checkpoint=pretrained)))
 train_dataloader = dict(batch_size=4)
 optim_wrapper = dict(optimizer=dict(lr=8e-5, weight_decay=0.1))
 param_scheduler = [
