@@ -96,6 +96,10 @@ def test_pretrain_128_then_finetune_224(family, tmp_path):
     for key, value in saved.items():
         if key.endswith('relative_position_index'):
             continue
+        if key not in loaded:
+            # MAE's fine-tuning recipe pools without the pretraining's final norm.
+            assert family == 'vit' and key.startswith('ln1.'), key
+            continue
         target = loaded[key]
         if key == 'pos_embed':
             # 8x8 sin-cos grid interpolated to 14x14 (+ class token).
