@@ -124,7 +124,8 @@ def test_fastmim_suite_rows(bench):
     assert bench.SUITE_REFERENCES['fastmim'] == 'mmpretrain_simmim_swin_224'
 
 
-@pytest.mark.parametrize('row,size', [('fastmim_vit_128', 128), ('mmpretrain_maskfeat_vit_224', 224)])
+@pytest.mark.parametrize('row,size', [('fastmim_vit_128', 128),
+                                      ('mmpretrain_maskfeat_vit_224', 224)])
 def test_fastmim_rows_run_at_their_own_size(bench, row, size):
     # Tiny encoders; each row keeps its own input size whatever --img-size says.
     args = bench.parse_args(['--row', row, '--vit-arch', 'deit-tiny', '--arch', 'tiny',
@@ -139,7 +140,6 @@ def test_fastmim_rows_run_at_their_own_size(bench, row, size):
 def test_fastmim_encoder_flops_match_the_spec(bench):
     # Standard-formula MACs (shared/specs/fastmim.md 3.2): ViT-B 128 px about 5.6 G, Swin-B
     # 128 px / window 4 about 5.0 G, 224 px / window 7 about 15.4 G.
-    from mixmim_mm.utils.meta_flops import count_flops_meta  # noqa: F401
     args = bench.parse_args(['--vit-arch', 'b', '--arch', 'base'])
     suite = importlib.import_module('benchmark_suites.fastmim')
     expected = {'fastmim_vit_128': 5.6, 'fastmim_swin_128': 5.0,

@@ -1,7 +1,6 @@
 """Change the input resolution of a built backbone in place (progressive-resolution training)."""
 from typing import List, Optional
 
-import torch
 import torch.nn as nn
 
 from .pos_embed import resize_rel_pos_bias_table

@@ -172,3 +172,12 @@ def test_pooled_backbone_output_is_clear_error():
     cfg['backbone']['out_type'] = 'cls_token'
     with pytest.raises(ValueError, match="out_type='raw'"):
         build(cfg).loss(torch.randn(1, 3, 64, 64), None)
+
+
+def test_vit_set_input_size_regenerates_the_sincos_table():
+    from mixmim_mm.models.utils import set_backbone_input_size, sincos_pos_embed_2d
+    model = build(vit_cfg(img=128))
+    set_backbone_input_size(model.backbone, 160)
+    assert model.backbone.pos_embed.shape == (1, 101, 32)
+    torch.testing.assert_close(model.backbone.pos_embed[0, 1:], sincos_pos_embed_2d((10, 10), 32))
+    assert model.loss(torch.randn(1, 3, 160, 160), None)['loss'].isfinite()

@@ -6,7 +6,8 @@
 # warm-up steps, 160K iterations, 512 x 512, drop path 0.1; window 7. The rest (UperNet heads,
 # sliding-window inference) is the package's MixMAE UperNet config, with MMPretrain's
 # SwinTransformer as the backbone. The paper's multi-scale test is not part of this config.
-_base_ = '../../../mixmae/benchmarks/mmsegmentation/upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py'
+_base_ = ('../../../mixmae/benchmarks/mmsegmentation/'
+          'upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py')
 
 pretrained = 'work_dirs/swin-base-w7_8xb128-coslr-100e_in1k/epoch_100.pth'
 
