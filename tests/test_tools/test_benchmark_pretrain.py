@@ -1,4 +1,5 @@
 """The pretraining benchmark: suites select rows, MAE/PixMIM rows run and time the target."""
+import importlib
 import importlib.util
 import json
 from pathlib import Path
@@ -166,3 +167,36 @@ def test_mixedae_rows_need_groups_of_4(bench):
     args = bench.parse_args(['--vit-arch', 'deit-tiny', '--img-size', '64', '--batch-size', '6'])
     with pytest.raises(SystemExit, match='multiple of 4'):
         bench.ROWS['mixedae_compose'](args)
+
+
+def test_fastmim_suite_rows(bench):
+    assert bench.suite_rows('fastmim') == [
+        'fastmim_vit_128', 'mmpretrain_mae_vit_224', 'mmpretrain_maskfeat_vit_224',
+        'fastmim_swin_128', 'mmpretrain_simmim_swin_192', 'mmpretrain_simmim_swin_224']
+    assert bench.SUITE_REFERENCES['fastmim'] == 'mmpretrain_simmim_swin_224'
+
+
+@pytest.mark.parametrize('row,size', [('fastmim_vit_128', 128),
+                                      ('mmpretrain_maskfeat_vit_224', 224)])
+def test_fastmim_rows_run_at_their_own_size(bench, row, size):
+    # Tiny encoders; each row keeps its own input size whatever --img-size says.
+    args = bench.parse_args(['--row', row, '--vit-arch', 'deit-tiny', '--arch', 'tiny',
+                             '--img-size', '32', '--batch-size', '2', '--steps', '1',
+                             '--warmup', '0', '--device', 'cpu'])
+    result = bench.run_row(args)
+    assert result['suite'] == 'fastmim' and result['img_size'] == size
+    assert result['encoder_gflops'] > 0
+    assert result['target_generator_s'] > 0  # HOG alone: FastMIM's and MaskFeat's
+
+
+def test_fastmim_encoder_flops_match_the_spec(bench):
+    # Standard-formula MACs (shared/specs/fastmim.md 3.2): ViT-B 128 px about 5.6 G, Swin-B
+    # 128 px / window 4 about 5.0 G, 224 px / window 7 about 15.4 G.
+    args = bench.parse_args(['--vit-arch', 'b', '--arch', 'base'])
+    suite = importlib.import_module('benchmark_suites.fastmim')
+    expected = {'fastmim_vit_128': 5.6, 'fastmim_swin_128': 5.0,
+                'mmpretrain_simmim_swin_224': 15.4}
+    for row, gmacs in expected.items():
+        model, _ = bench.ROWS[row](args)
+        assert model.benchmark_encoder_gflops == pytest.approx(gmacs, rel=0.05), row
+    assert suite.SIMMIM_REFERENCE_ROW == 'mmpretrain_simmim_swin_224'

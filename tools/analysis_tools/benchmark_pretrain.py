@@ -13,6 +13,8 @@ module there that calls ``register_suite`` and decorates its row builders with `
 
 * ``mixmae`` (default): our MixMAE vs MMPretrain's MixMIM and SimMIM, Swin encoders
   (``--arch``); reference ``mmpretrain_mixmim``.
+* ``fastmim``: FastMIM ViT-B/Swin-B at 128 px vs MMPretrain's MAE/MaskFeat ViT-B at 224 and
+  SimMIM Swin-B at 192/224 (each row at its own size); reference ``mmpretrain_simmim_swin_224``.
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference
   ``mmpretrain_mae_vit-b``. Rows whose model has a target generator also time that generator
   alone on the same batch (forward only, median of ``max(steps, 10)`` calls) and the table
@@ -26,6 +28,7 @@ the next batch and runs the model's data preprocessor, inside the timed step.
 
     python tools/analysis_tools/benchmark_pretrain.py --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --batch-size 8 --steps 3
+    python tools/analysis_tools/benchmark_pretrain.py --suite fastmim --batch-size 16 --steps 5
     python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim \\
         --out r.json
 """
@@ -103,8 +106,11 @@ def run_row(args) -> dict:
     next_batch = batch_source(model, make_inputs(), device)
     use_amp = args.amp and device.type == 'cuda'
 
+    sizes = []  # rows may build inputs at their own size (e.g. FastMIM at 128)
+
     def step():
         inputs, samples = next_batch()
+        sizes.append(inputs.shape[-1])
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, enabled=use_amp, dtype=torch.float16):
             losses = model.loss(inputs, samples)
@@ -135,8 +141,10 @@ def run_row(args) -> dict:
                step_time_s=step_time, images_per_s=args.batch_size / step_time,
                peak_mem_mb=peak_mb, process_peak_mb=process_peak_mb,
                device=str(device), threads=torch.get_num_threads(),
-               amp=use_amp, img_size=args.img_size, arch=args.arch, vit_arch=args.vit_arch,
+               amp=use_amp, img_size=sizes[-1], arch=args.arch, vit_arch=args.vit_arch,
                steps=args.steps)
+    if hasattr(model, 'benchmark_encoder_gflops'):  # set by row builders that count FLOPs
+        row['encoder_gflops'] = model.benchmark_encoder_gflops
     # A target read from the data samples was computed in the loader: nothing to time here.
     if getattr(model, 'with_target_generator', False) and not getattr(
             model, 'target_from_pipeline', False):
@@ -167,8 +175,8 @@ def reference_of(row: dict, rows: List[dict]):
 
 
 def print_table(rows: List[dict]):
-    header = (f"{'row':<22}{'batch':>6}{'step s':>10}{'img/s':>9}{'peak MB':>10}"
-              f"{'step/ref':>10}{'per-img/ref':>13}")
+    header = (f"{'row':<28}{'img':>5}{'batch':>6}{'step s':>10}{'img/s':>9}{'peak MB':>10}"
+              f"{'step/ref':>10}{'per-img/ref':>13}{'enc GFLOPs':>12}")
     print(header)
     print('-' * len(header))
     for r in rows:
@@ -176,8 +184,9 @@ def print_table(rows: List[dict]):
         ratio = r['step_time_s'] / ref['step_time_s'] if ref else float('nan')
         per_image = (r['step_time_s'] / r['batch_size']) / (
             ref['step_time_s'] / ref['batch_size']) if ref else float('nan')
-        print(f"{r['name']:<22}{r['batch_size']:>6}{r['step_time_s']:>10.3f}"
-              f"{r['images_per_s']:>9.2f}{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}")
+        print(f"{r['name']:<28}{r['img_size']:>5}{r['batch_size']:>6}{r['step_time_s']:>10.3f}"
+              f"{r['images_per_s']:>9.2f}{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}"
+              f"{r.get('encoder_gflops', float('nan')):>12.2f}")
     suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
     if suites:
         print('\nref: ' + ', '.join(f'{s} rows vs {SUITE_REFERENCES[s]}' for s in suites))

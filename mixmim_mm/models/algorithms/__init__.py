@@ -3,3 +3,4 @@ from .mixmae import MixMAE  # noqa: F401
 from .pixmim import PixMIM, PixMIMMFF  # noqa: F401
 from .convmae import ConvMAE  # noqa: F401
 from .mixedae import MixedAE  # noqa: F401
+from .fastmim import FastMIM  # noqa: F401

@@ -4,4 +4,5 @@ from .convmae_vit import ConvMAEViT  # noqa: F401
 from .convmae_vit_dense import ConvMAEViTDense  # noqa: F401
 from .lsmae_vit import LSMAEViT  # noqa: F401
 from .mixedae_vit import MixedAEViT  # noqa: F401
-from .loud_vit import LoudVisionTransformer  # noqa: F401
+from .fastmim_vit import FastMIMViT  # noqa: F401
+from .loud_openmmlab import LoudVisionTransformer  # noqa: F401

@@ -34,7 +34,13 @@ class MixMAEHead(BaseModule):
         self.patch_size = patch_size
 
     def construct_target(self, images: torch.Tensor) -> torch.Tensor:
-        """``(B, 3, H, W)`` images -> ``(B, L, p*p*3)`` (normalised) target cells."""
+        """``(B, 3, H, W)`` images -> ``(B, L, p*p*3)`` (normalised) target cells.
+
+        A target already given per mask cell, ``(B, L, D)`` (e.g. HOG features), is used as
+        it is: ``norm_pix`` applies to pixel targets only.
+        """
+        if images.dim() == 3:
+            return images
         target = patchify(images, self.patch_size)
         return normalize_patches(target) if self.norm_pix else target
 

@@ -2,3 +2,4 @@
 from .mixmae_decoder import MixMAEDecoder  # noqa: F401
 from .convmae_decoder import ConvMAEPretrainDecoder  # noqa: F401
 from .simple_feature_pyramid import SimpleFeaturePyramid  # noqa: F401
+from .fastmim_decoder import FastMIMDecoder  # noqa: F401

@@ -34,6 +34,8 @@ class MixMAEDecoder(BaseModule):
         grid_size (tuple[int, int]): Mask grid of the pretraining input; fixes the
             stored position table. Defaults to ``(7, 7)``.
         norm_cfg (dict): Normalisation config. Defaults to LN with eps 1e-6.
+        out_channels (int, optional): Values predicted per cell when the target is not the
+            cell's pixels (e.g. 432 for HOG at 32 px); ``patch_size**2 * in_chans`` when None.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -47,7 +49,8 @@ class MixMAEDecoder(BaseModule):
                  in_chans: int = 3,
                  grid_size: Sequence[int] = (7, 7),
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 out_channels: Optional[int] = None):
         super().__init__(init_cfg=init_cfg)
         self.patch_size = patch_size
         self.grid_size = tuple(grid_size)
@@ -61,7 +64,7 @@ class MixMAEDecoder(BaseModule):
                 norm_cfg=norm_cfg) for _ in range(depth)
         ])
         self.decoder_norm = build_norm_layer(norm_cfg, embed_dims)[1]
-        self.decoder_pred = nn.Linear(embed_dims, patch_size**2 * in_chans)
+        self.decoder_pred = nn.Linear(embed_dims, out_channels or patch_size**2 * in_chans)
 
     def init_weights(self):
         super().init_weights()

@@ -5,15 +5,18 @@ import torch
 import torch.nn as nn
 
 
-def channel_stats(mean: Optional[Sequence[float]], std: Optional[Sequence[float]],
-                  owner: str) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
-    """Check per-channel ``mean``/``std`` and shape them ``(1, C, 1, 1)`` (float32).
+def channel_stats(mean: Optional[Sequence[float]], std: Optional[Sequence[float]], owner: str,
+                  channels: Optional[int] = None
+                  ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """Check per-channel mean/std and return them as ``(1, C, 1, 1)`` float32 tensors.
 
-    Returns ``(None, None)`` when both are None (inputs in pixel space).
+    Args:
+        mean, std: Both None (inputs in pixel space) or per-channel sequences/tensors.
+        owner (str): Name used in error messages.
+        channels (int, optional): Required number of channels.
 
-    Raises:
-        ValueError: naming ``owner`` when only one is given, the channel counts differ or a
-            std is not positive.
+    Returns:
+        tuple: ``(mean, std)`` tensors, or ``(None, None)``.
     """
     if (mean is None) != (std is None):
         raise ValueError(f'{owner}: give both mean and std or neither')
@@ -23,6 +26,9 @@ def channel_stats(mean: Optional[Sequence[float]], std: Optional[Sequence[float]
     std = torch.as_tensor(std, dtype=torch.float32).flatten().clone()
     if mean.numel() != std.numel():
         raise ValueError(f'{owner}: mean has {mean.numel()} channels but std has {std.numel()}')
+    if channels is not None and mean.numel() != channels:
+        raise ValueError(f'{owner}: mean/std need {channels} channels, got {mean.tolist()} and '
+                         f'{std.tolist()}')
     if not torch.all(std > 0):
         raise ValueError(f'{owner}: std must be positive, got {std.tolist()}')
     return mean.view(1, -1, 1, 1), std.view(1, -1, 1, 1)

@@ -52,3 +52,44 @@ def upsample_group_ids(group_ids: torch.Tensor, size: Tuple[int, int]) -> torch.
         return group_ids
     up = F.interpolate(group_ids[:, None].float(), size=size, mode='nearest')
     return up[:, 0].long()
+
+
+def num_masked_cells(num_cells: int, mask_ratio: float) -> int:
+    """Cells masked out of ``num_cells`` at ``mask_ratio``: all but ``floor(L * (1 - r))``.
+
+    The visible count is rounded down as in MAE/FastMIM; the small slack keeps
+    ``64 * (1 - 0.75)`` from rounding to 15 through float error.
+    """
+    return num_cells - int(num_cells * (1. - mask_ratio) + 1e-6)
+
+
+def sample_block_mask(num_inputs: int,
+                      grid_size: Tuple[int, int],
+                      mask_ratio: float,
+                      generator: Optional[torch.Generator] = None,
+                      device=None) -> torch.Tensor:
+    """Per-sample random block mask with an exact number of masked cells.
+
+    Every sample gets its own uniformly random subset of ``num_masked_cells(gh * gw, ratio)``
+    masked cells of a ``gh x gw`` grid. FastMIM masks the image itself: one cell is a
+    ``block x block`` pixel square (see :func:`upsample_group_ids` to go to pixels).
+
+    Args:
+        num_inputs (int): Number of samples.
+        grid_size (tuple[int, int]): Mask grid ``(gh, gw)``.
+        mask_ratio (float): Fraction of masked cells, in ``[0, 1)``.
+        generator (torch.Generator, optional): Source of randomness; the global RNG when None.
+        device: Device of the result.
+
+    Returns:
+        torch.BoolTensor: ``(num_inputs, gh, gw)``, True where masked.
+    """
+    if not 0. <= mask_ratio < 1.:
+        raise ValueError(f'mask_ratio must be in [0, 1), got {mask_ratio}')
+    gh, gw = grid_size
+    num_cells = gh * gw
+    num_masked = num_masked_cells(num_cells, mask_ratio)
+    # The cells ranked first by random noise are masked: a uniform random subset per sample.
+    rank = torch.rand(num_inputs, num_cells, generator=generator, device=device).argsort(dim=1)
+    rank = rank.argsort(dim=1)
+    return (rank < num_masked).view(num_inputs, gh, gw)

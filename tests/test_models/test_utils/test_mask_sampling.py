@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mixmim_mm.models.utils import sample_group_ids, upsample_group_ids
+from mixmim_mm.models.utils import sample_block_mask, sample_group_ids, upsample_group_ids
 
 
 @pytest.mark.parametrize('num_groups', [2, 3, 4, 5])
@@ -49,3 +49,34 @@ def test_nearest_upsampling_repeats_each_cell():
     up = upsample_group_ids(ids, (8, 8))
     assert torch.equal(up[0, :4, :4], torch.zeros(4, 4, dtype=torch.long))
     assert torch.equal(up[0, 4:, 4:], torch.full((4, 4), 3))
+
+
+@pytest.mark.parametrize('grid,ratio,masked', [((8, 8), 0.75, 48), ((4, 4), 0.75, 12),
+                                               ((8, 8), 0.5, 32), ((8, 8), 0.85, 55),
+                                               ((6, 10), 0.6, 36)])
+def test_block_mask_has_exact_count_per_sample(grid, ratio, masked):
+    mask = sample_block_mask(16, grid, ratio)
+    assert mask.shape == (16, *grid) and mask.dtype == torch.bool
+    assert (mask.flatten(1).sum(1) == masked).all()
+
+
+def test_block_mask_is_per_sample_and_seeded():
+    masks = sample_block_mask(8, (8, 8), 0.75, generator=torch.Generator().manual_seed(3))
+    assert len({tuple(m.flatten().tolist()) for m in masks}) == 8
+    again = sample_block_mask(8, (8, 8), 0.75, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(masks, again)
+    torch.manual_seed(5)
+    first = sample_block_mask(2, (4, 4), 0.75)
+    torch.manual_seed(5)
+    assert torch.equal(first, sample_block_mask(2, (4, 4), 0.75))
+
+
+def test_block_mask_covers_every_cell_uniformly():
+    counts = sample_block_mask(4000, (4, 4), 0.75,
+                               generator=torch.Generator().manual_seed(0)).float().mean(0)
+    assert torch.allclose(counts, torch.full_like(counts, 0.75), atol=0.03)
+
+
+def test_block_mask_rejects_bad_ratio():
+    with pytest.raises(ValueError, match='mask_ratio'):
+        sample_block_mask(1, (4, 4), 1.0)

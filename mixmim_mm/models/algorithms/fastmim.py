@@ -1,0 +1,136 @@
+"""FastMIM (Guo et al., "FastMIM: Expediting Masked Image Modeling Pre-training for Vision").
+
+SimMIM-style masked image modelling made cheap: pretrain at low resolution (128 px), mask
+the image itself with one learnable RGB value in per-sample random blocks of the encoder's
+last-stage stride, keep every token, and regress HOG features of the unmasked image on the
+masked tokens with a light decoder. The encoder is any backbone that takes an image.
+"""
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model.weight_init import trunc_normal_
+from mmpretrain.models.selfsup.base import BaseSelfSupervisor
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
+from ..utils.mask_sampling import sample_block_mask, upsample_group_ids
+
+
+@MODELS.register_module()
+class FastMIM(BaseSelfSupervisor):
+    """FastMIM pretraining around any image backbone.
+
+    One step: compute the target on the whole unmasked image (``target_generator``, HOG by
+    default; None reconstructs the image itself, normalised per patch by the head), draw a
+    per-sample block mask with ``mask_ratio`` of the ``mask_block``-pixel cells masked, replace
+    the masked pixels by the learnable RGB ``mask_token`` (``X * S + [M] * (1 - S)``, in the
+    data preprocessor's normalised space), encode, decode every token and take the l2 loss on
+    the masked tokens. ``mask_block`` must equal the stride of the backbone's last feature map
+    (16 for ViT/16, 32 for Swin, ConvNeXt, PVT, Twins) so that one token is one mask cell;
+    prefix tokens (a class token) pass through the decoder and are dropped before the loss.
+
+    Args:
+        backbone (dict): Encoder config; its last output must be a ``(B, C, h, w)`` map or
+            ``(B, [extra +] h*w, C)`` tokens.
+        neck (dict): Decoder config, e.g. :class:`FastMIMDecoder`.
+        head (dict): Loss head config, e.g. :class:`FastMIMHead`.
+        target_generator (dict, optional): Target on the unmasked image, e.g.
+            ``HOGTargetGenerator`` or ``LowPassTargetGenerator``; None for pixels.
+            Defaults to None.
+        mask_ratio (float): Fraction of masked cells, 0.5..0.85 is the paper's stable range.
+            Defaults to 0.75.
+        mask_block (int): Mask cell side in pixels. Defaults to 16.
+        pretrained (str, optional): Checkpoint to initialise from. Defaults to None.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 target_generator: Optional[dict] = None,
+                 mask_ratio: float = 0.75,
+                 mask_block: int = 16,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if not 0. < mask_ratio < 1.:
+            raise ValueError(f'FastMIM: mask_ratio must be in (0, 1), got {mask_ratio}')
+        if mask_block < 1:
+            raise ValueError(f'FastMIM: mask_block must be >= 1, got {mask_block}')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.mask_ratio = mask_ratio
+        self.mask_block = mask_block
+        self.mask_token = nn.Parameter(torch.zeros(1, 3, 1, 1))
+        if self.with_target_generator:
+            attach_preprocessor_normalization(self)
+            stride = getattr(self.target_generator, 'token_stride', mask_block)
+            if stride != mask_block:
+                raise ValueError(f'FastMIM: target_generator.token_stride={stride} differs '
+                                 f'from mask_block={mask_block}; targets must be per mask cell')
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        trunc_normal_(self.mask_token, std=.02)
+
+    def extract_feat(self, inputs: torch.Tensor):
+        """Encoder features of unmasked images."""
+        return self.backbone(inputs)
+
+    def mask_grid(self, inputs: torch.Tensor) -> Tuple[int, int]:
+        """The ``(gh, gw)`` mask grid of a batch, with a clear error for a bad size."""
+        h, w = inputs.shape[-2:]
+        if h % self.mask_block or w % self.mask_block:
+            raise ValueError(f'FastMIM: input size {h}x{w} is not divisible by '
+                             f'mask_block={self.mask_block}')
+        return h // self.mask_block, w // self.mask_block
+
+    def mask_inputs(self, inputs: torch.Tensor,
+                    mask: torch.Tensor) -> torch.Tensor:
+        """Replace the pixels of masked cells by the mask token.
+
+        Args:
+            inputs (Tensor): ``(B, 3, H, W)`` preprocessed images.
+            mask (Tensor): ``(B, gh, gw)`` bool, True where masked.
+
+        Returns:
+            Tensor: The masked images.
+        """
+        pixel_mask = upsample_group_ids(mask.long(), inputs.shape[-2:]).bool()[:, None]
+        return torch.where(pixel_mask, self.mask_token.to(inputs.dtype), inputs)
+
+    def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """FastMIM loss of a batch.
+
+        Args:
+            inputs (Tensor): ``(B, 3, H, W)`` preprocessed images.
+            data_samples (List[DataSample]): Unused.
+
+        Returns:
+            Dict[str, Tensor]: ``loss``.
+        """
+        if not torch.is_tensor(inputs) or inputs.dim() != 4:
+            raise ValueError('FastMIM expects stacked (B, 3, H, W) inputs (use '
+                             "collate_fn=dict(type='default_collate'))")
+        grid = self.mask_grid(inputs)
+        target = self.target_generator(inputs) if self.with_target_generator else inputs
+        mask = sample_block_mask(inputs.shape[0], grid, self.mask_ratio, device=inputs.device)
+        pred = self.neck(self.backbone(self.mask_inputs(inputs, mask)))
+        num_cells = grid[0] * grid[1]
+        if pred.shape[1] < num_cells or (pred.shape[1] - num_cells) > 1:
+            raise ValueError(f'FastMIM: the backbone gives {pred.shape[1]} tokens for a '
+                             f'{grid[0]}x{grid[1]} mask grid; mask_block={self.mask_block} must '
+                             f'be the stride of the last feature map')
+        pred = pred[:, pred.shape[1] - num_cells:]
+        return dict(loss=self.head.loss(pred, target, mask.flatten(1)))
