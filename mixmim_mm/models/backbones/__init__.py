@@ -3,3 +3,4 @@ from .mixmae_swin import MixMAESwinTransformer  # noqa: F401
 from .convmae_vit import ConvMAEViT  # noqa: F401
 from .convmae_vit_dense import ConvMAEViTDense  # noqa: F401
 from .lsmae_vit import LSMAEViT  # noqa: F401
+from .mixmae_vit import MixMAEViT  # noqa: F401

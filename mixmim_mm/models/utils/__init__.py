@@ -4,3 +4,4 @@ from .patchify import denormalize_patches, normalize_patches, patchify, unpatchi
 from .pos_embed import resize_rel_pos_bias_table, sincos_pos_embed_2d  # noqa: F401
 from .window_attention import WindowAttention, window_partition, window_reverse  # noqa: F401
 from .weight_init import init_transformer_weights  # noqa: F401
+from .group_attention import attend_within_groups  # noqa: F401
