@@ -8,6 +8,9 @@ import mixmim_mm  # noqa: F401
 ENCODERS = {
     'vit': dict(type='MixMAEViT', img_size=64,
                 arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)),
+    'pvt': dict(type='MixMAEPVT', img_size=64,
+                arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
+                          mlp_ratios=[2, 2, 2, 2])),
 }
 
 

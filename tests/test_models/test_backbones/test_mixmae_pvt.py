@@ -1,0 +1,75 @@
+import pytest
+import torch
+
+from mixmim_mm.models.backbones import MixMAEPVT
+from mixmim_mm.models.utils import mixing_plan, sample_group_ids
+
+from _mixing_checks import assert_images_stay_apart
+
+pvt = pytest.importorskip('mmdet.models.backbones.pvt')
+
+TINY = dict(arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
+                      mlp_ratios=[2, 2, 2, 2]), img_size=64)
+
+
+def build(**kwargs):
+    torch.manual_seed(0)
+    model = MixMAEPVT(**{**TINY, **kwargs})
+    model.init_weights()
+    model.eval()
+    return model
+
+
+def test_tokens_only_see_their_own_image_in_every_stage():
+    model = build()
+    assert_images_stay_apart(model.mixed_stages, torch.randn(4, 3, 64, 64), (2, 2))
+
+
+def test_pooled_key_of_a_cell_equals_the_key_of_its_image_alone():
+    """The claim behind exact masking: each spatially reduced key covers one 32-px cell."""
+    model = build()
+    keys = []
+    hooks = [layer[1][1].attn.norm.register_forward_hook(lambda m, i, o: keys.append(o))
+             for layer in model.layers[:3]]  # stages with sr > 1; first block of each
+    images = torch.randn(4, 3, 64, 64)
+    ids = sample_group_ids(1, (2, 2), 4)
+    model(images, mixing_plan(4, 4, 'group'), ids)
+    mixed_key = keys[0]
+    assert [k.shape[1] for k in keys] == [4, 4, 4]  # every stage's key grid is the mask grid
+    for g in range(4):
+        keys.clear()
+        model(images[g:g + 1])
+        cell = ids.flatten(1)[0] == g
+        torch.testing.assert_close(mixed_key[0, cell], keys[0][0, cell])
+    for h in hooks:
+        h.remove()
+
+
+def test_features_equal_mmdet_pvt_with_the_same_weights():
+    ours = build(out_indices=(0, 1, 2, 3))
+    ref = pvt.PyramidVisionTransformer(pretrain_img_size=64, drop_path_rate=0.,
+                                       **TINY['arch'])
+    state = {k: v for k, v in ours.state_dict().items() if not k.startswith('norm_out.')}
+    ref.load_state_dict(state, strict=True)
+    ref.eval()
+    x = torch.randn(2, 3, 64, 96)
+    for a, b in zip(ours(x), ref(x)):
+        torch.testing.assert_close(a, b)
+
+
+def test_pvt_large_matches_the_paper_size():
+    # PVT paper Table 2: PVT-Large 61.4M parameters (with its 1000-class head, 0.5M).
+    model = MixMAEPVT(arch='large')
+    params = sum(p.numel() for p in model.parameters()) - model.norm_out.weight.numel() * 2
+    assert params + 512 * 1000 + 1000 + 512 == pytest.approx(61.4e6, rel=0.01)
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(mask_unit=16), 'pooled key of stage 0 covers 32 px'),
+    (dict(img_size=80), 'not divisible by mask_unit=32'),
+    (dict(use_conv_ffn=True), 'use_conv_ffn'),
+    (dict(patch_sizes=[7, 3, 3, 3], paddings=[3, 1, 1, 1]), 'overlapping patch embedding'),
+])
+def test_bad_settings_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MixMAEPVT(**{**TINY, **kwargs})
