@@ -4,6 +4,7 @@ from .convmae_vit import ConvMAEViT  # noqa: F401
 from .convmae_vit_dense import ConvMAEViTDense  # noqa: F401
 from .lsmae_vit import LSMAEViT  # noqa: F401
 from .mixmae_vit import MixMAEViT  # noqa: F401
+from .mixmae_twins import MixMAESVT  # noqa: F401
 try:  # PVT reuses mmdet's modules; mmdet is an optional dependency ([det] extra)
     from .mixmae_pvt import MixMAEPVT  # noqa: F401
 except ImportError:

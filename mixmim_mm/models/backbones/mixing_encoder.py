@@ -107,3 +107,27 @@ class MixingEncoder:
             return None
         self.check_mixed_input(x, group_ids)
         return self.forward_mixed(x, plan, group_ids)
+
+
+def check_cell_aligned_pyramid(name: str, mask_unit: int, patch_sizes, strides, sr_ratios,
+                               paddings=None):
+    """Check that a PVT-like pyramid never combines two mask cells; return stage strides.
+
+    Patch embeddings must not overlap (kernel == stride, no padding), and a spatially
+    reduced key of stage ``i`` (an ``sr x sr`` stride-``sr`` pooling of tokens of stride
+    ``s_i``) covers ``s_i * sr`` px, which must divide ``mask_unit``: then every pooled
+    key is computed from one cell, i.e. one image, and masking on the key grid is exact.
+    """
+    if list(patch_sizes) != list(strides) or any(paddings or []):
+        raise ValueError(f'{name}: patch_sizes={list(patch_sizes)} must equal '
+                         f'strides={list(strides)} with no padding: an overlapping patch '
+                         'embedding would mix neighbouring images')
+    stage_strides, s = [], 1
+    for i, (stride, sr) in enumerate(zip(strides, sr_ratios)):
+        s *= stride
+        stage_strides.append(s)
+        if mask_unit % (s * sr):
+            raise ValueError(f'{name}: a pooled key of stage {i} covers {s * sr} px (stride {s} '
+                             f'x sr_ratio {sr}), which does not divide mask_unit={mask_unit}: '
+                             'it would pool tokens of two images')
+    return stage_strides

@@ -1,7 +1,6 @@
 """The MixMAE encoder on PVT (v1): masked spatial-reduction attention over mixed tokens."""
 from typing import List, Optional, Sequence, Union
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -9,17 +8,12 @@ from mmdet.models.backbones.pvt import AbsolutePositionEmbedding, PyramidVisionT
 from mmdet.models.layers import nchw_to_nlc, nlc_to_nchw
 from mmpretrain.registry import MODELS
 
-from ..utils.group_attention import attend_within_groups
+from ..utils.group_attention import (attend_within_groups, spatial_reduction_layouts,
+                                     split_heads)
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.window_attention import GroupLayout
-from .mixing_encoder import MixingEncoder
-
-
-def split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
-    """``(B, n, C)`` -> ``(B, heads, n, C/heads)``."""
-    b, n, c = x.shape
-    return x.view(b, n, num_heads, c // num_heads).transpose(1, 2)
+from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid
 
 
 def pvt_layer_within_groups(block: nn.Module, x: torch.Tensor, hw, q_layout: GroupLayout,
@@ -113,19 +107,10 @@ class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
         self.img_size = tuple(img_size)
         self.mask_unit = mask_unit
         self.final_norm = final_norm
-        paddings = settings.get('paddings', [0] * self.num_stages)
-        if list(self.patch_sizes) != list(self.strides) or any(paddings):
-            raise ValueError(f'MixMAEPVT: patch_sizes={list(self.patch_sizes)} must equal '
-                             f'strides={list(self.strides)} with no padding: an overlapping '
-                             'patch embedding would mix neighbouring images')
-        self.stage_strides = [int(np.prod(self.strides[:i + 1])) for i in range(self.num_stages)]
+        self.stage_strides = check_cell_aligned_pyramid(
+            'MixMAEPVT', mask_unit, self.patch_sizes, self.strides, self.sr_ratios,
+            settings.get('paddings'))
         self.encoder_stride = self.stage_strides[-1]
-        for i, (s, sr) in enumerate(zip(self.stage_strides, self.sr_ratios)):
-            if mask_unit % (s * sr):
-                raise ValueError(
-                    f'MixMAEPVT: a pooled key of stage {i} covers {s * sr} px (stride {s} x '
-                    f'sr_ratio {sr}), which does not divide mask_unit={mask_unit}: it would '
-                    'pool tokens of two images')
         self.mixed_channels = self.embed_dims * self.num_heads[-1]
         norm_cfg = settings.get('norm_cfg', dict(type='LN', eps=1e-6))
         self.norm_out = nn.LayerNorm(self.mixed_channels, eps=norm_cfg.get('eps', 1e-5))
@@ -159,11 +144,7 @@ class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
                 x = mix_tokens(x.view(x.shape[0], *hw, -1), plan, ids).flatten(1, 2)
             else:
                 x, hw = patch_embed(nlc_to_nchw(x, hw))
-                ids = upsample_group_ids(group_ids, hw)
-            sr = self.sr_ratios[i]
-            q_layout = GroupLayout(ids.flatten(1))
-            k_layout = q_layout if sr == 1 else GroupLayout(
-                upsample_group_ids(group_ids, (hw[0] // sr, hw[1] // sr)).flatten(1))
+            q_layout, k_layout = spatial_reduction_layouts(group_ids, hw, self.sr_ratios[i])
             for block in blocks:
                 if isinstance(block, AbsolutePositionEmbedding):
                     x = block(x, hw)

@@ -4,6 +4,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from .mask_sampling import upsample_group_ids
 from .window_attention import GroupLayout
 
 
@@ -45,3 +46,27 @@ def attend_within_groups(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     flat = out.new_zeros(b * n, heads * d).index_copy(
         0, q_layout.flat_index[q_layout.valid], out)
     return flat.view(b, n, heads * d)
+
+
+def spatial_reduction_layouts(group_ids: torch.Tensor, size, sr_ratio: int):
+    """Query and key :class:`GroupLayout` of a spatial-reduction attention (PVT, Twins).
+
+    Args:
+        group_ids (torch.Tensor): ``(M, gh, gw)`` group ids on the mask grid.
+        size (tuple[int, int]): The stage's token grid (the queries).
+        sr_ratio (int): Key pooling factor; keys lie on ``size / sr_ratio``.
+
+    Returns:
+        tuple[GroupLayout, GroupLayout]: The query and the key layouts.
+    """
+    q_layout = GroupLayout(upsample_group_ids(group_ids, size).flatten(1))
+    if sr_ratio == 1:
+        return q_layout, q_layout
+    keys = (size[0] // sr_ratio, size[1] // sr_ratio)
+    return q_layout, GroupLayout(upsample_group_ids(group_ids, keys).flatten(1))
+
+
+def split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """``(B, n, C)`` -> ``(B, heads, n, C/heads)``."""
+    b, n, c = x.shape
+    return x.view(b, n, num_heads, c // num_heads).transpose(1, 2)

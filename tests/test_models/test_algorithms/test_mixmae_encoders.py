@@ -11,6 +11,11 @@ ENCODERS = {
     'pvt': dict(type='MixMAEPVT', img_size=64,
                 arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
                           mlp_ratios=[2, 2, 2, 2])),
+    'twins-svt': dict(type='MixMAESVT', img_size=64,
+                      arch=dict(embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2],
+                                num_heads=[1, 2, 2, 4], patch_sizes=[4, 2, 2, 2],
+                                strides=[4, 2, 2, 2], mlp_ratios=[2, 2, 2, 2],
+                                sr_ratios=[8, 4, 2, 1], window_sizes=[4, 4, 2, 2])),
 }
 
 

@@ -73,3 +73,13 @@ def test_pvt_large_matches_the_paper_size():
 def test_bad_settings_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MixMAEPVT(**{**TINY, **kwargs})
+
+
+def test_mixed_forward_without_mixing_equals_the_plain_forward():
+    """One image per input (N=1): the regrouped attention is mmdet's arithmetic."""
+    model = build()
+    x = torch.randn(2, 3, 64, 64)
+    ids = torch.zeros(2, 2, 2, dtype=torch.long)
+    stages = model.mixed_stages(x, torch.arange(2)[:, None], ids)
+    for a, b in zip(stages, model(x)):
+        torch.testing.assert_close(a.permute(0, 3, 1, 2), b)

@@ -58,3 +58,11 @@ def test_position_embedding_is_fixed_sincos():
 def test_bad_settings_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MixMAEViT(**{**TINY, **kwargs})
+
+
+def test_mixed_forward_without_mixing_equals_the_plain_forward():
+    model = build()
+    x = torch.randn(2, 3, 64, 64)
+    mixed = model(x, torch.arange(2)[:, None], torch.zeros(2, 2, 2, dtype=torch.long))
+    plain = torch.nn.functional.avg_pool2d(model(x)[0], 2).flatten(2).transpose(1, 2)
+    torch.testing.assert_close(mixed, plain)
