@@ -131,3 +131,18 @@ def check_cell_aligned_pyramid(name: str, mask_unit: int, patch_sizes, strides, 
                              f'x sr_ratio {sr}), which does not divide mask_unit={mask_unit}: '
                              'it would pool tokens of two images')
     return stage_strides
+
+
+def pyramid_layer_depth(depths, stage=None, block=None):
+    """Layer id for layer-wise lr decay in a multi-stage encoder, and the number of ids.
+
+    The stem is layer 0, block ``j`` of stage ``i`` is ``sum(depths[:i]) + j + 1``, a
+    stage's entry (``block=None``: downsampling, position embedding) belongs with its
+    first block, and everything outside the stages (``stage=None``) is the last layer.
+    """
+    num_layers = sum(depths) + 2
+    if stage is None:
+        return num_layers - 1, num_layers
+    if block is None:
+        return (0 if stage == 0 else sum(depths[:stage]) + 1), num_layers
+    return sum(depths[:stage]) + block + 1, num_layers

@@ -1,4 +1,5 @@
 """The MixMAE encoder on PVT (v1): masked spatial-reduction attention over mixed tokens."""
+import re
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -13,7 +14,7 @@ from ..utils.group_attention import (attend_within_groups, spatial_reduction_lay
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.window_attention import GroupLayout
-from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid
+from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid, pyramid_layer_depth
 
 
 def pvt_layer_within_groups(block: nn.Module, x: torch.Tensor, hw, q_layout: GroupLayout,
@@ -112,6 +113,7 @@ class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
             settings.get('paddings'))
         self.encoder_stride = self.stage_strides[-1]
         self.mixed_channels = self.embed_dims * self.num_heads[-1]
+        self.use_abs_pos_embed = settings.get('use_abs_pos_embed', True)
         norm_cfg = settings.get('norm_cfg', dict(type='LN', eps=1e-6))
         self.norm_out = nn.LayerNorm(self.mixed_channels, eps=norm_cfg.get('eps', 1e-5))
         self.check_mask_unit()
@@ -156,3 +158,17 @@ class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
 
     def forward_mixed(self, x, plan, group_ids):
         return self.pool_to_mask_grid(self.norm_out(self.mixed_stages(x, plan, group_ids)[-1]))
+
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        """Layer id of a parameter for layer-wise lr decay (see :func:`pyramid_layer_depth`)."""
+        name = param_name[len(prefix):] if param_name.startswith(prefix) else ''
+        m = re.match(r'layers\.(\d+)\.(\d+)\.(\d+\.)?', name)
+        if m is None:
+            return pyramid_layer_depth(self.num_layers)
+        stage, part = int(m.group(1)), int(m.group(2))
+        if part == 1 and m.group(3):  # blocks, after the position embedding if any
+            block = int(m.group(3)[:-1]) - self.use_abs_pos_embed
+            return pyramid_layer_depth(self.num_layers, stage, block if block >= 0 else None)
+        if part == 2:  # the norm after the stage
+            return pyramid_layer_depth(self.num_layers, stage, self.num_layers[stage] - 1)
+        return pyramid_layer_depth(self.num_layers, stage)

@@ -1,4 +1,5 @@
 """The MixMAE encoder on Twins-SVT: masked local and global sub-sampled attention."""
+import re
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -12,7 +13,7 @@ from ..utils.group_attention import (attend_within_groups, spatial_reduction_lay
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.window_attention import GroupLayout, same_group_mask, window_partition, window_reverse
-from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid
+from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid, pyramid_layer_depth
 
 
 def lsa_within_groups(attn: nn.Module, x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -163,3 +164,18 @@ class MixMAESVT(MixingEncoder, SVT):
 
     def forward_mixed(self, x, plan, group_ids):
         return self.pool_to_mask_grid(self.mixed_stages(x, plan, group_ids)[-1])
+
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        """Layer id of a parameter for layer-wise lr decay (see :func:`pyramid_layer_depth`);
+        a stage's position encoding sits after its first block."""
+        name = param_name[len(prefix):] if param_name.startswith(prefix) else ''
+        m = re.match(r'(patch_embeds|position_encodings|stages|norm_after_stage)\.?(\d+)'
+                     r'(\.(\d+)\.)?', name)
+        if m is None:
+            return pyramid_layer_depth(self.depths)
+        kind, stage = m.group(1), int(m.group(2))
+        block = {'patch_embeds': None, 'position_encodings': 0,
+                 'norm_after_stage': self.depths[stage] - 1}.get(kind)
+        if kind == 'stages':
+            block = int(m.group(4))
+        return pyramid_layer_depth(self.depths, stage, block)

@@ -76,3 +76,15 @@ def test_mixed_forward_without_mixing_equals_the_plain_forward():
     stages = model.mixed_stages(x, torch.arange(2)[:, None], ids)
     for a, b in zip(stages, model(x)):
         torch.testing.assert_close(a.permute(0, 3, 1, 2), b)
+
+
+def test_layer_depth_follows_the_blocks():
+    model = build()  # depths 1/1/1/1: 6 layer ids
+    depth = model.get_layer_depth
+    assert depth('backbone.layers.0.0.projection.weight', 'backbone.') == (0, 6)
+    assert depth('backbone.layers.0.1.0.pos_embed', 'backbone.') == (0, 6)
+    assert depth('backbone.layers.0.1.1.attn.sr.weight', 'backbone.') == (1, 6)
+    assert depth('backbone.layers.2.0.projection.weight', 'backbone.') == (3, 6)
+    assert depth('backbone.layers.3.1.1.ffn.layers.0.weight', 'backbone.') == (4, 6)
+    assert depth('backbone.norm_out.weight', 'backbone.') == (5, 6)
+    assert depth('head.fc.weight', 'backbone.') == (5, 6)

@@ -90,3 +90,14 @@ def test_mixed_forward_without_mixing_equals_the_plain_forward():
 def test_bad_settings_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MixMAESVT(**{**TINY, **kwargs})
+
+
+def test_layer_depth_follows_the_blocks():
+    model = build()  # depths 2/2/2/2: 10 layer ids
+    depth = model.get_layer_depth
+    assert depth('backbone.patch_embeds.0.projection.weight', 'backbone.') == (0, 10)
+    assert depth('backbone.stages.0.1.attn.q.weight', 'backbone.') == (2, 10)
+    assert depth('backbone.position_encodings.1.proj.weight', 'backbone.') == (3, 10)
+    assert depth('backbone.patch_embeds.1.projection.weight', 'backbone.') == (3, 10)
+    assert depth('backbone.norm_after_stage3.weight', 'backbone.') == (8, 10)
+    assert depth('head.fc.weight', 'backbone.') == (9, 10)
