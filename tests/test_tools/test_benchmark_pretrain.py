@@ -114,3 +114,22 @@ def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_p
     assert rows['mmpretrain_mixmim']['images_per_s'] == 8 / 20.
     assert rows['ours_flip_2img']['peak_mem_mb'] == 7.
     assert rows['pixmim_mae_vit-b']['target_generator_s'] == 0.2
+
+
+def test_mixmae_backbones_suite_pairs_each_encoder_with_its_own_reference(bench):
+    rows = bench.suite_rows('mixmae-backbones')
+    for encoder in ('pvt-l', 'twins-svt-l', 'vit-b'):
+        assert bench.ROW_REFERENCES[f'mixmae_group_4img_{encoder}'] == \
+            f'simmim_style_{encoder}'
+        assert {f'mixmae_group_4img_{encoder}', f'simmim_style_{encoder}'} <= set(rows)
+
+
+@pytest.mark.parametrize('row', ['mixmae_group_4img_pvt-l', 'simmim_style_pvt-l',
+                                 'mixmae_group_4img_twins-svt-l', 'simmim_style_twins-svt-l',
+                                 'mixmae_group_4img_vit-b', 'simmim_style_vit-b'])
+def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
+    args = bench.parse_args(['--row', row, '--arch', 'mini', '--img-size', '64',
+                             '--batch-size', '4', '--steps', '1', '--warmup', '0',
+                             '--device', 'cpu'])
+    result = bench.run_row(args)
+    assert result['suite'] == 'mixmae-backbones' and result['step_time_s'] > 0

@@ -13,6 +13,8 @@ module there that calls ``register_suite`` and decorates its row builders with `
 
 * ``mixmae`` (default): our MixMAE vs MMPretrain's MixMIM and SimMIM, Swin encoders
   (``--arch``); reference ``mmpretrain_mixmim``.
+* ``mixmae-backbones``: MixMAE group(4) on PVT-L, Twins-SVT-L and ViT-B, each against a
+  SimMIM-style full-image step of the same encoder (its own reference row).
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference
   ``mmpretrain_mae_vit-b``. Rows whose model has a target generator also time that generator
   alone on the same batch (forward only, median of ``max(steps, 10)`` calls) and the table
@@ -37,8 +39,9 @@ import torch
 
 # The suites live beside this script; it is also loaded by path (tests), not only run.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark_suites import (DEFAULT_SUITE, ROW_SUITES, ROWS,  # noqa: E402,F401
-                              SUITE_REFERENCES, register_row, register_suite, suite_rows)
+from benchmark_suites import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES,  # noqa: E402,F401
+                              ROWS, SUITE_REFERENCES, register_row, register_suite,
+                              suite_rows)
 
 
 def time_target_generator(model, inputs, reps: int, device) -> float:
@@ -133,7 +136,7 @@ def run_isolated(args, name: str) -> dict:
 
 def reference_of(row: dict, rows: List[dict]):
     """The row of ``rows`` that ``row``'s ratios are taken against (None if not run)."""
-    name = SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)]
+    name = ROW_REFERENCES.get(row['name'], SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)])
     return next((r for r in rows if r['name'] == name), None)
 
 
