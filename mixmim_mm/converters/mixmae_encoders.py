@@ -2,19 +2,14 @@
 
 Our encoders keep OpenMMLab's weight layout, so conversion is a key map:
 
-==========  =========================================  ==========================================
-encoder     target                                     map
-==========  =========================================  ==========================================
-``pvt``     mmdet ``PyramidVisionTransformer``         drop ``norm_out.`` (pretraining output norm)
-``svt``     MMPretrain ``SVT`` (also in mmdet configs) none
-``svt``     mmseg ``SVT`` (``target='mmseg'``,         ``stages.`` -> ``layers.``,
-            ``qkv_bias=True`` as mmseg's configs)      ``norm_after_stage{i}.`` -> ``norm_list.{i}.``,
-                                                       global attention: ``q`` + ``kv`` ->
-                                                       ``attn.in_proj_*``, ``proj`` ->
-                                                       ``attn.out_proj``; absent q/k/v biases
-                                                       -> zeros (the same function)
-``vit``     MMPretrain ``VisionTransformer``           none (no class token: ``with_cls_token=False``)
-==========  =========================================  ==========================================
+* ``pvt`` -> mmdet ``PyramidVisionTransformer``: drop ``norm_out.`` (the pretraining output
+  norm);
+* ``svt`` -> MMPretrain ``SVT`` (also usable in mmdet configs): no change;
+* ``svt`` -> mmseg ``SVT`` (``target='mmseg'``, ``qkv_bias=True`` as mmseg's configs):
+  ``stages.`` -> ``layers.``, ``norm_after_stage{i}.`` -> ``norm_list.{i}.``, and in the
+  global attention ``q`` + ``kv`` -> the packed ``attn.in_proj_*`` and ``proj`` ->
+  ``attn.out_proj``; q/k/v biases our model does not have become zeros (the same function);
+* ``vit`` -> MMPretrain ``VisionTransformer`` (``with_cls_token=False``): no change.
 
 The result is checked against the keys of the target class built with the layout read off
 the checkpoint; per-stage output norms that only the downstream model has (mmseg's

@@ -118,14 +118,14 @@ def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_p
 
 def test_mixmae_backbones_suite_pairs_each_encoder_with_its_own_reference(bench):
     rows = bench.suite_rows('mixmae-backbones')
-    for encoder in ('pvt-l', 'twins-svt-l', 'vit-b'):
+    for encoder in ('pvt-l', 'svt-l', 'vit-b'):
         assert bench.ROW_REFERENCES[f'mixmae_group_4img_{encoder}'] == \
             f'simmim_style_{encoder}'
         assert {f'mixmae_group_4img_{encoder}', f'simmim_style_{encoder}'} <= set(rows)
 
 
 @pytest.mark.parametrize('row', ['mixmae_group_4img_pvt-l', 'simmim_style_pvt-l',
-                                 'mixmae_group_4img_twins-svt-l', 'simmim_style_twins-svt-l',
+                                 'mixmae_group_4img_svt-l', 'simmim_style_svt-l',
                                  'mixmae_group_4img_vit-b', 'simmim_style_vit-b'])
 def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
     args = bench.parse_args(['--row', row, '--arch', 'mini', '--img-size', '64',

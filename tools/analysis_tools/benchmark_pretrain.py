@@ -134,10 +134,14 @@ def run_isolated(args, name: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def reference_name(row: dict) -> str:
+    """The name of the row ``row``'s ratios are taken against."""
+    return ROW_REFERENCES.get(row['name'], SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)])
+
+
 def reference_of(row: dict, rows: List[dict]):
     """The row of ``rows`` that ``row``'s ratios are taken against (None if not run)."""
-    name = ROW_REFERENCES.get(row['name'], SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)])
-    return next((r for r in rows if r['name'] == name), None)
+    return next((r for r in rows if r['name'] == reference_name(row)), None)
 
 
 def print_table(rows: List[dict]):
@@ -154,7 +158,9 @@ def print_table(rows: List[dict]):
               f"{r['images_per_s']:>9.2f}{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}")
     suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
     if suites:
-        print('\nref: ' + ', '.join(f'{s} rows vs {SUITE_REFERENCES[s]}' for s in suites))
+        refs = {s: sorted({reference_name(r) for r in rows if r.get('suite', DEFAULT_SUITE) == s})
+                for s in suites}
+        print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites))
     for r in rows:
         if 'target_generator_s' not in r:
             continue

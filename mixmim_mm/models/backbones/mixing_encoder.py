@@ -41,7 +41,18 @@ class MixingEncoder:
 
     def stride_rule(self) -> str:
         """How ``encoder_stride`` follows from the architecture, for error messages."""
-        return 'the stride of the last stage'
+        return 'the product of the stage strides'
+
+    def init_cell_aligned_pyramid(self, img_size, mask_unit: int, patch_sizes, strides,
+                                  sr_ratios, paddings=None) -> None:
+        """Set the interface attributes of a PVT-like pyramid (the last stage's stride is
+        ``encoder_stride``) and check it with :func:`check_cell_aligned_pyramid`."""
+        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        self.mask_unit = mask_unit
+        self.stage_strides = check_cell_aligned_pyramid(
+            type(self).__name__, mask_unit, patch_sizes, strides, sr_ratios, paddings)
+        self.encoder_stride = self.stage_strides[-1]
+        self.check_mask_unit()
 
     def mask_grid(self, size: Tuple[int, int]) -> Tuple[int, int]:
         """The mask grid ``(gh, gw)`` of an input of ``size`` pixels."""

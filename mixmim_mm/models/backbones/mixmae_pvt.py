@@ -14,7 +14,7 @@ from ..utils.group_attention import (attend_within_groups, spatial_reduction_lay
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.window_attention import GroupLayout
-from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid, pyramid_layer_depth
+from .mixing_encoder import MixingEncoder, pyramid_layer_depth
 
 
 def pvt_layer_within_groups(block: nn.Module, x: torch.Tensor, hw, q_layout: GroupLayout,
@@ -62,6 +62,10 @@ class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
     (overlapping patch embeddings, the convolutional FFN of PVTv2, a key cell that
     straddles mask cells) are rejected.
 
+    ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')`` loads our own
+    checkpoints loudly (:class:`LoudPretrainedMixin`: every weight or an error); for the
+    original PVT releases use mmdet's class, which converts them.
+
     Args:
         arch (str | dict): ``'tiny'``, ``'small'``, ``'medium'``, ``'large'`` or a dict
             of ``PyramidVisionTransformer`` arguments (``embed_dims``, ``num_layers``,
@@ -103,23 +107,13 @@ class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
                              'would mix neighbouring images; PVT v1 has none')
         super().__init__(pretrain_img_size=img_size, out_indices=out_indices,
                          drop_path_rate=drop_path_rate, init_cfg=init_cfg, **settings)
-        if isinstance(img_size, int):
-            img_size = (img_size, img_size)
-        self.img_size = tuple(img_size)
-        self.mask_unit = mask_unit
         self.final_norm = final_norm
-        self.stage_strides = check_cell_aligned_pyramid(
-            'MixMAEPVT', mask_unit, self.patch_sizes, self.strides, self.sr_ratios,
-            settings.get('paddings'))
-        self.encoder_stride = self.stage_strides[-1]
         self.mixed_channels = self.embed_dims * self.num_heads[-1]
         self.use_abs_pos_embed = settings.get('use_abs_pos_embed', True)
         norm_cfg = settings.get('norm_cfg', dict(type='LN', eps=1e-6))
         self.norm_out = nn.LayerNorm(self.mixed_channels, eps=norm_cfg.get('eps', 1e-5))
-        self.check_mask_unit()
-
-    def stride_rule(self) -> str:
-        return 'the product of strides'
+        self.init_cell_aligned_pyramid(img_size, mask_unit, self.patch_sizes, self.strides,
+                                       self.sr_ratios, settings.get('paddings'))
 
     def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):

@@ -13,7 +13,7 @@ from ..utils.group_attention import (attend_within_groups, spatial_reduction_lay
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.window_attention import GroupLayout, same_group_mask, window_partition, window_reverse
-from .mixing_encoder import MixingEncoder, check_cell_aligned_pyramid, pyramid_layer_depth
+from .mixing_encoder import MixingEncoder, pyramid_layer_depth
 
 
 def lsa_within_groups(attn: nn.Module, x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -88,6 +88,9 @@ class MixMAESVT(MixingEncoder, SVT):
     depthwise convolution, which would reach across cell borders) convolves each image's
     tokens with the others' zeroed.
 
+    A ``Pretrained`` ``init_cfg`` loads loudly (:class:`LoudPretrainedMixin`); output norms
+    of earlier stages (``norm_after_stage=True`` downstream) may be absent and start fresh.
+
     Args:
         arch (str | dict): ``'small'``, ``'base'``, ``'large'`` or an ``SVT`` arch dict.
         img_size (int | tuple): Pretraining input size. Defaults to 224.
@@ -98,6 +101,9 @@ class MixMAESVT(MixingEncoder, SVT):
         **kwargs: Other ``SVT`` arguments (``out_indices``, ``drop_path_rate``,
             ``qkv_bias``, ``init_cfg``, ...).
     """
+
+    pretrained_optional_keys = ('norm_after_stage0.', 'norm_after_stage1.',
+                                'norm_after_stage2.')
 
     def __init__(self,
                  arch: Union[str, dict] = 'large',
@@ -112,16 +118,9 @@ class MixMAESVT(MixingEncoder, SVT):
         if not self.norm_after_stage[-1]:
             raise ValueError('MixMAESVT needs norm_after_stage[-1]=True: it norms the tokens '
                              'the decoder reads')
-        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
-        self.mask_unit = mask_unit
-        self.stage_strides = check_cell_aligned_pyramid(
-            'MixMAESVT', mask_unit, self.patch_sizes, self.strides, self.sr_ratios)
-        self.encoder_stride = self.stage_strides[-1]
         self.mixed_channels = self.embed_dims[-1]
-        self.check_mask_unit()
-
-    def stride_rule(self) -> str:
-        return 'the product of strides'
+        self.init_cell_aligned_pyramid(img_size, mask_unit, self.patch_sizes, self.strides,
+                                       self.sr_ratios)
 
     def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):

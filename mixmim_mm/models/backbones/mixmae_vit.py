@@ -38,7 +38,9 @@ class MixMAEViT(MixingEncoder, VisionTransformer):
     tokens of each cell are averaged into one token per cell for the decoder.
 
     The weights keep the layout of MMPretrain's ``VisionTransformer`` with
-    ``with_cls_token=False``, so fine-tuning can use either class.
+    ``with_cls_token=False``, so fine-tuning can use either class. A ``Pretrained``
+    ``init_cfg`` loads loudly (:class:`LoudPretrainedMixin`); only the norm after pooling
+    (``ln2``, ``out_type='avg_featmap'``) may be absent.
 
     Args:
         arch (str | dict): ViT architecture, as ``VisionTransformer``.
@@ -51,6 +53,8 @@ class MixMAEViT(MixingEncoder, VisionTransformer):
         **kwargs: Other ``VisionTransformer`` arguments (``drop_path_rate``,
             ``final_norm``, ``out_indices``, ``init_cfg``, ...).
     """
+
+    pretrained_optional_keys = ('ln2.', )
 
     def __init__(self,
                  arch='base',

@@ -28,3 +28,30 @@ def assert_images_stay_apart(stages_fn, images: torch.Tensor, grid, num_images: 
                 f'image {g} leaked into other images at stage {stage}'
             assert not torch.allclose(new[own], old[own], atol=atol), \
                 f'stage {stage} tokens of image {g} ignore its pixels'
+
+
+def assert_pooled_key_is_its_image_alone(model, key_norms, size: int = 64):
+    """The claim behind exact masking in spatial-reduction attention: the pooled keys
+    (outputs of ``key_norms[0]``) of a mixed input, cell by cell, equal those computed on
+    the cell's image alone; every module of ``key_norms`` pools to the mask grid.
+
+    Only the first module is compared: after it, attention context differs between a mixed
+    input (one image's cells) and the whole image, by design.
+    """
+    keys = []
+    hooks = [m.register_forward_hook(lambda m, i, o: keys.append(o)) for m in key_norms]
+    grid = (size // model.mask_unit, size // model.mask_unit)
+    images = torch.randn(4, 3, size, size)
+    ids = sample_group_ids(1, grid, 4)
+    try:
+        model(images, mixing_plan(4, 4, 'group'), ids)
+        assert [k.shape[1] for k in keys] == [grid[0] * grid[1]] * len(key_norms)
+        mixed_key = keys[0]
+        for g in range(4):
+            keys.clear()
+            model(images[g:g + 1])
+            cell = ids.flatten(1)[0] == g
+            torch.testing.assert_close(mixed_key[0, cell], keys[0][0, cell])
+    finally:
+        for h in hooks:
+            h.remove()

@@ -2,9 +2,9 @@ import pytest
 import torch
 
 from mixmim_mm.models.backbones import MixMAEPVT
-from mixmim_mm.models.utils import mixing_plan, sample_group_ids
 
-from _mixing_checks import assert_images_stay_apart
+from _mixing_checks import (assert_images_stay_apart,  # noqa: E402
+                            assert_pooled_key_is_its_image_alone)
 
 pvt = pytest.importorskip('mmdet.models.backbones.pvt')
 
@@ -28,21 +28,9 @@ def test_tokens_only_see_their_own_image_in_every_stage():
 def test_pooled_key_of_a_cell_equals_the_key_of_its_image_alone():
     """The claim behind exact masking: each spatially reduced key covers one 32-px cell."""
     model = build()
-    keys = []
-    hooks = [layer[1][1].attn.norm.register_forward_hook(lambda m, i, o: keys.append(o))
-             for layer in model.layers[:3]]  # stages with sr > 1; first block of each
-    images = torch.randn(4, 3, 64, 64)
-    ids = sample_group_ids(1, (2, 2), 4)
-    model(images, mixing_plan(4, 4, 'group'), ids)
-    mixed_key = keys[0]
-    assert [k.shape[1] for k in keys] == [4, 4, 4]  # every stage's key grid is the mask grid
-    for g in range(4):
-        keys.clear()
-        model(images[g:g + 1])
-        cell = ids.flatten(1)[0] == g
-        torch.testing.assert_close(mixed_key[0, cell], keys[0][0, cell])
-    for h in hooks:
-        h.remove()
+    # First block of each stage with sr > 1 (index 0 is the position embedding).
+    assert_pooled_key_is_its_image_alone(model, [layer[1][1].attn.norm
+                                                 for layer in model.layers[:3]])
 
 
 def test_features_equal_mmdet_pvt_with_the_same_weights():

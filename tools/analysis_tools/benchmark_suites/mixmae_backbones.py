@@ -21,12 +21,14 @@ from .registry import register_row, register_suite
 
 register_suite('mixmae-backbones', 'simmim_style_pvt-l')
 
-ENCODERS = {  # row suffix -> (full-size backbone, mini backbone, output width full / mini)
+# Row suffix (pvt-l: PVT-L, svt-l: Twins-SVT-L, vit-b: ViT-B/16) -> (full-size backbone, mini
+# backbone, output width full / mini).
+ENCODERS = {
     'pvt-l': (dict(type='MixMAEPVT', arch='large'),
               dict(type='MixMAEPVT', arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1],
                                                num_heads=[1, 2, 2, 4], mlp_ratios=[2] * 4)),
               512, 32),
-    'twins-svt-l': (dict(type='MixMAESVT', arch='large'),
+    'svt-l': (dict(type='MixMAESVT', arch='large'),
                     dict(type='MixMAESVT', arch=dict(
                         embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4],
                         patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], mlp_ratios=[2] * 4,
