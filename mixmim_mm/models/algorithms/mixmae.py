@@ -25,10 +25,16 @@ class MixMAE(BaseSelfSupervisor):
     encoder attends only within groups, the decoder rebuilds every image, and each image
     is scored where it was hidden, so the masking ratio is ``1 - 1/N``.
 
+    Everything encoder-specific (mask unit, pretraining size, output width) comes from the
+    encoder through the :class:`~mixmim_mm.models.backbones.mixing_encoder.MixingEncoder`
+    interface, so the same algorithm drives Swin, ViT, PVT and Twins encoders.
+
     Args:
-        backbone (dict): Encoder config, e.g. ``MixMAESwinTransformer``.
-        neck (dict): Decoder config, e.g. ``MixMAEDecoder``. ``grid_size`` and
-            ``patch_size`` are filled in from the backbone when not given.
+        backbone (dict): Encoder config (a ``MixingEncoder``), e.g.
+            ``MixMAESwinTransformer``, ``MixMAEViT``, ``MixMAEPVT``, ``MixMAESVT``.
+        neck (dict): Decoder config, e.g. ``MixMAEDecoder``. ``grid_size``,
+            ``patch_size`` and ``in_channels`` are filled in from the backbone when not
+            given.
         head (dict): Loss head config, e.g. ``MixMAEHead``. ``patch_size`` is filled
             in from the backbone's ``mask_unit`` when not given.
         target_generator (dict, optional): Maps the input images to the
