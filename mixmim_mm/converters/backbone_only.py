@@ -9,7 +9,9 @@ Accepted inputs (detected from the keys):
 
 mmdet and mmseg backbones load the result with ``init_cfg=dict(type='Pretrained',
 checkpoint=...)`` and no prefix; a full checkpoint also works directly with
-``prefix='backbone.'`` (see :func:`~mixmim_mm.converters.pretrained_init.load_pretrained_backbone`).
+``prefix='backbone.'`` (see :func:`~mixmim_mm.models.utils.pretrained.load_pretrained`, which
+converts the authors' and MMPretrain's formats on the fly through
+:func:`mixmim_mm_swin_format`).
 """
 import re
 from collections import OrderedDict
@@ -17,6 +19,7 @@ from typing import Dict, Optional
 
 import torch
 
+from ..models.utils.pretrained import register_checkpoint_format
 from .checkpoint_io import check_keys, save_checkpoint_file
 
 FORMATS = ('mixmim_mm', 'official', 'mmpretrain')
@@ -142,6 +145,23 @@ def backbone_state_dict(state_dict: Dict[str, torch.Tensor],
     backbone = OrderedDict((k, v) for k, v in backbone.items() if not k.startswith('mix_embeds.'))
     check_backbone_keys(backbone, '', source)
     return backbone
+
+
+def mixmim_mm_swin_format(state_dict: Dict[str, torch.Tensor],
+                          source: str = 'the checkpoint') -> Optional[Dict[str, torch.Tensor]]:
+    """Our ``MixMAESwinTransformer`` keys for the authors' or MMPretrain's MixMIM checkpoints
+    (whole-model keys under ``backbone.``); None for ours or any other format."""
+    from .mmpretrain_mixmim import convert_mmpretrain_mixmim
+    from .official_mixmim import convert_official_mixmim
+    fmt = detect_format(state_dict)
+    if fmt == 'official':
+        return convert_official_mixmim(state_dict, source)
+    if fmt == 'mmpretrain':
+        return convert_mmpretrain_mixmim(state_dict, source)
+    return None
+
+
+register_checkpoint_format('MixMAESwinTransformer', mixmim_mm_swin_format)
 
 
 def save_converted_checkpoint(converted: Dict[str, torch.Tensor], src: str, dst: str,

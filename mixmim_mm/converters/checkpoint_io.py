@@ -6,30 +6,18 @@ from typing import Dict
 
 import torch
 
+from ..models.utils.pretrained import read_checkpoint
+
 
 def load_state_dict_file(path: str) -> Dict[str, torch.Tensor]:
-    """Load the tensors of a checkpoint with ``weights_only=True``.
+    """Load the tensors of a checkpoint file with ``weights_only=True``.
 
     Accepts a bare state dict or a dict holding one under ``state_dict`` or ``model``.
     Raises a ``ValueError`` naming the file when it is not a checkpoint.
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f'checkpoint file not found: {path}')
-    try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # noqa: BLE001 - report any unpickling failure with the file name
-        raise ValueError(f'{path} is not a readable PyTorch checkpoint '
-                         f'(weights-only load failed: {e})') from e
-    if isinstance(obj, dict):
-        for key in ('state_dict', 'model'):
-            if isinstance(obj.get(key), dict):
-                obj = obj[key]
-                break
-    if not isinstance(obj, dict) or not obj or \
-            not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ValueError(f'{path} does not hold a state dict of tensors '
-                         f"(expected a dict of tensors, or one under 'state_dict'/'model')")
-    return OrderedDict(obj)
+    return OrderedDict(read_checkpoint(path))
 
 
 def save_checkpoint_file(state_dict: Dict[str, torch.Tensor], path: str, meta: dict = None):

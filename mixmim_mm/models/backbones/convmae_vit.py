@@ -21,19 +21,18 @@ tokens before the final norm.
 Without masking (fine-tuning, feature extraction) the module is a plain ConvViT classifier
 backbone: the fusion convolutions are not used (and can be left out with ``with_fusion=False``).
 """
-import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
-from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.pos_embed import resize_pos_embed, sincos_pos_embed_2d
+from ..utils.pretrained import LoudPretrainedMixin
 
 # Stage strides are fixed by the method: 4 * 2 * 2 = 16 pixels per stage-3 token.
 STAGE_STRIDES = (4, 2, 2)
@@ -148,7 +147,7 @@ class MaskedConvBlock(nn.Module):
 
 
 @MODELS.register_module()
-class ConvMAEViT(BaseModule):
+class ConvMAEViT(LoudPretrainedMixin, BaseModule):
     """ConvMAE's hybrid encoder (ConvViT) for masked pretraining and for fine-tuning.
 
     ``forward(x, mask=True)`` runs ConvMAE pretraining: block-wise random masking on the 1/16
@@ -189,8 +188,14 @@ class ConvMAEViT(BaseModule):
             embeddings (PyTorch default in the authors' code). Defaults to 1e-5.
         norm_cfg (dict): Norm of the transformer blocks and final norms.
             Defaults to ``dict(type='LN', eps=1e-6)``.
-        init_cfg (dict | list, optional): Initialisation config.
+        init_cfg (dict | list, optional): Initialisation config; a ``Pretrained`` entry loads
+            loudly (:func:`~mixmim_mm.models.utils.pretrained.load_pretrained`).
     """
+    # A fine-tuning encoder's new pooled-token norm may be fresh; the pretraining fusion
+    # convolutions and the final norm (unused with ``final_norm=False``) may go unused.
+    pretrained_optional_keys = ('fc_norm.', )
+    pretrained_ignored_keys = ('stage1_fusion.', 'stage2_fusion.', 'norm.')
+
     arch_zoo: Dict[str, dict] = {
         'b': dict(embed_dims=[256, 384, 768], depths=[2, 2, 11], num_heads=12,
                   mlp_ratios=[4, 4, 4]),
@@ -310,10 +315,8 @@ class ConvMAEViT(BaseModule):
 
     def init_weights(self) -> None:
         """Fixed sin-cos position embedding and the authors' linear-style init of the
-        stage-3 patch embedding (skipped when loading a pretrained checkpoint)."""
+        stage-3 patch embedding; a ``Pretrained`` checkpoint is loaded after it."""
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
         table = sincos_pos_embed_2d(self.grid_size, self.embed_dims)
         self.pos_embed.data.copy_(table.unsqueeze(0))
         w = self.patch_embed3.proj.weight.data
@@ -324,26 +327,14 @@ class ConvMAEViT(BaseModule):
         key = prefix + 'pos_embed'
         if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
             return
-        src = state_dict[key]
-        src_side = int(math.isqrt(src.shape[1]))
-        if src_side * src_side != src.shape[1]:
-            raise ValueError(f'ConvMAEViT: cannot resize non-square checkpoint pos_embed of '
-                             f'{src.shape[1]} tokens to grid {self.grid_size}')
-        state_dict[key] = self._resize_table(src, (src_side, src_side), self.grid_size)
-
-    @staticmethod
-    def _resize_table(table: torch.Tensor, src: Tuple[int, int],
-                      dst: Tuple[int, int]) -> torch.Tensor:
-        c = table.shape[-1]
-        grid = table.reshape(1, src[0], src[1], c).permute(0, 3, 1, 2).float()
-        grid = F.interpolate(grid, size=dst, mode='bicubic', align_corners=False)
-        return grid.permute(0, 2, 3, 1).reshape(1, dst[0] * dst[1], c).to(table.dtype)
+        state_dict[key] = resize_pos_embed(state_dict[key], self.grid_size,
+                                           source=f'ConvMAEViT: checkpoint {key}')
 
     def _pos_embed_for(self, grid: Tuple[int, int]) -> torch.Tensor:
         if tuple(grid) == self.grid_size:
             return self.pos_embed
         if self.learnable_pos_embed:
-            return self._resize_table(self.pos_embed, self.grid_size, grid)
+            return resize_pos_embed(self.pos_embed, grid, src_grid=self.grid_size)
         # A fixed table is exact at any size: rebuild it instead of interpolating.
         table = sincos_pos_embed_2d(tuple(grid), self.embed_dims)
         return table.to(self.pos_embed).unsqueeze(0)

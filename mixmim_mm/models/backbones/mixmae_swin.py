@@ -11,7 +11,8 @@ from mmpretrain.registry import MODELS
 
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
-from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.pos_embed import resize_pos_embed, sincos_pos_embed_2d
+from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
 from ..utils.window_attention import (GroupLayout, WindowAttention, same_group_mask,
                                       window_partition, window_reverse)
@@ -182,7 +183,7 @@ class MixMAEStage(nn.Module):
 
 
 @MODELS.register_module()
-class MixMAESwinTransformer(MixingEncoder, BaseBackbone):
+class MixMAESwinTransformer(LoudPretrainedMixin, MixingEncoder, BaseBackbone):
     """MixMAE encoder: Swin with large windows, no shift, and masked self-attention.
 
     In pretraining (``forward(x, plan, group_ids)``) the patch tokens of several images
@@ -220,8 +221,17 @@ class MixMAESwinTransformer(MixingEncoder, BaseBackbone):
         with_cp (bool): Gradient checkpointing per block. Defaults to False.
         attn_impl (str): ``'auto'`` (SDPA, except plain tensor operations for CPU
             training, faster there) or ``'sdpa'`` (always SDPA). Defaults to ``'auto'``.
-        init_cfg (dict, optional): Initialisation config.
+        init_cfg (dict, optional): Initialisation config. ``dict(type='Pretrained',
+            checkpoint=..., prefix='backbone.')`` loads loudly (see
+            :func:`~mixmim_mm.models.utils.pretrained.load_pretrained`), also from the
+            authors' and MMPretrain's MixMIM checkpoints.
     """
+
+    # Fresh output norms and the fixed position table may be absent from a checkpoint;
+    # mix embeddings, [MASK] tokens and a checkpoint's extra output norms are
+    # pretraining-only or not part of the feature extractor.
+    pretrained_optional_keys = ('norm', 'absolute_pos_embed', 'mix_embeds.', 'mask_token')
+    pretrained_ignored_keys = ('absolute_pos_embed', 'mix_embeds.', 'mask_token', 'norm')
 
     arch_zoo = {
         **dict.fromkeys(['mini'], dict(embed_dims=32, depths=(1, 1, 2, 1), num_heads=(1, 2, 4, 8))),
@@ -337,17 +347,17 @@ class MixMAESwinTransformer(MixingEncoder, BaseBackbone):
                         f'{res[0]}x{res[1]} feature map at input size {size[0]}x{size[1]}; '
                         'choose window sizes that divide each stage, or another input size')
 
+    def adapt_pretrained_state(self, state, source):
+        """Resize a checkpoint's position table to this model's grid (bicubic); the
+        relative-position tables are resized by ``WindowAttention`` itself."""
+        table = state.get('absolute_pos_embed')
+        own = getattr(self, 'absolute_pos_embed', None)
+        if table is not None and own is not None and table.shape != own.shape:
+            state = dict(state, absolute_pos_embed=resize_pos_embed(
+                table, tuple(self.pos_grid), source=f'{source}: absolute_pos_embed'))
+        return state
+
     def init_weights(self):
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            # Not mmengine's PretrainedInit: ours also reads the authors' and MMPretrain's
-            # key formats, resizes the position embedding, and raises instead of warning
-            # when encoder weights would stay random (converters/pretrained_init.py).
-            from ...converters.pretrained_init import load_pretrained_backbone
-            if 'checkpoint' not in self.init_cfg:
-                raise KeyError(f"init_cfg={self.init_cfg} of type 'Pretrained' needs 'checkpoint'")
-            load_pretrained_backbone(self, self.init_cfg['checkpoint'], self.init_cfg.get('prefix'))
-            self._is_init = True
-            return
         super().init_weights()
         init_transformer_weights(self)
         w = self.patch_embed.proj.weight
@@ -358,11 +368,8 @@ class MixMAESwinTransformer(MixingEncoder, BaseBackbone):
 
     def pos_embed_for(self, grid: Tuple[int, int]) -> torch.Tensor:
         """``(1, gh, gw, C)`` position embedding, bicubically resized to ``grid`` if needed."""
-        table = self.absolute_pos_embed.view(1, *self.pos_grid, -1)
-        if tuple(grid) != tuple(self.pos_grid):
-            table = F.interpolate(table.permute(0, 3, 1, 2), size=grid, mode='bicubic',
-                                  align_corners=False).permute(0, 2, 3, 1)
-        return table
+        table = resize_pos_embed(self.absolute_pos_embed, grid, src_grid=self.pos_grid)
+        return table.view(1, *grid, -1)
 
     def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):

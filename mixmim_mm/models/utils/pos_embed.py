@@ -39,3 +39,30 @@ def resize_rel_pos_bias_table(table: torch.Tensor, new_window: Tuple[int, int]) 
     grid = table.T.reshape(1, heads, old_side, old_side)
     grid = F.interpolate(grid.float(), size=(new_h, new_w), mode='bicubic', align_corners=False)
     return grid.reshape(heads, new_h * new_w).T.to(table.dtype)
+
+
+def resize_pos_embed(table: torch.Tensor, grid: Tuple[int, int],
+                     src_grid: Tuple[int, int] = None, source: str = 'pos_embed') -> torch.Tensor:
+    """Bicubically resize a ``(1, gh*gw, C)`` absolute position table to ``grid``.
+
+    Args:
+        table (torch.Tensor): ``(1, N, C)`` table in row-major token order (no class token).
+        grid (tuple[int, int]): The new grid ``(gh, gw)``.
+        src_grid (tuple[int, int], optional): The table's grid; a square one when None.
+        source (str): Named in the error when the table's grid cannot be known.
+
+    Returns:
+        torch.Tensor: ``(1, gh*gw, C)`` in the table's dtype.
+    """
+    n, c = table.shape[1], table.shape[-1]
+    if src_grid is None:
+        side = int(round(n**0.5))
+        if side * side != n:
+            raise ValueError(f'{source}: a table of {n} positions is not a square grid; cannot '
+                             f'resize it to {tuple(grid)}')
+        src_grid = (side, side)
+    if tuple(src_grid) == tuple(grid):
+        return table
+    image = table.reshape(1, src_grid[0], src_grid[1], c).permute(0, 3, 1, 2).float()
+    image = F.interpolate(image, size=tuple(grid), mode='bicubic', align_corners=False)
+    return image.permute(0, 2, 3, 1).reshape(1, grid[0] * grid[1], c).to(table.dtype)

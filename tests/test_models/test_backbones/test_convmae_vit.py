@@ -218,3 +218,32 @@ def test_convmae_base_masked_encoder_flops_match_the_readme():
     assert flops == macs + 5 * norm_elements
     assert abs(macs / 1e9 - 11.87) < 0.01
     assert abs(flops / 11.9e9 - 1) < 0.03
+
+
+def test_fine_tuning_encoder_loads_every_pretrained_weight(tmp_path):
+    from mixmim_mm.converters import save_checkpoint_file
+    pretrain = tiny()
+    path = str(tmp_path / 'pretrain.pth')
+    save_checkpoint_file({f'backbone.{k}': v for k, v in pretrain.state_dict().items()}, path)
+    finetune = ConvMAEViT(arch=TINY, img_size=96, with_fusion=False, final_norm=False,
+                          out_type='avg_featmap',
+                          init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    finetune.init_weights()
+    source = pretrain.state_dict()
+    for key, value in finetune.state_dict().items():
+        if key == 'pos_embed':  # resized from the 4x4 to the 6x6 grid
+            assert value.shape == (1, 36, 32)
+        elif not key.startswith('fc_norm.'):
+            assert torch.equal(value, source[key]), key
+
+
+def test_fine_tuning_from_an_incomplete_checkpoint_raises(tmp_path):
+    from mixmim_mm.converters import save_checkpoint_file
+    state = {f'backbone.{k}': v for k, v in tiny().state_dict().items()
+             if not k.startswith('layers.0.')}
+    path = str(tmp_path / 'partial.pth')
+    save_checkpoint_file(state, path)
+    model = ConvMAEViT(arch=TINY, img_size=64,
+                       init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    with pytest.raises(ValueError, match=r'partial.pth lacks \d+ encoder weights'):
+        model.init_weights()

@@ -1,13 +1,17 @@
-"""``init_cfg=dict(type='Pretrained')`` on MixMAESwinTransformer loads loudly and completely."""
+"""``init_cfg=dict(type='Pretrained')`` loads loudly and completely: MixMAESwinTransformer and
+any backbone with ``LoudPretrainedMixin``."""
 import logging
 
 import pytest
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
-from mixmim_mm.converters import pretrained_init, save_checkpoint_file
+from mixmim_mm.converters import save_checkpoint_file
+from mixmim_mm.models.utils import pretrained
 from mixmim_mm.models.backbones import MixMAESwinTransformer
 
 
@@ -52,7 +56,7 @@ def test_encoder_weights_are_loaded(checkpoint, prefix):
 def test_new_output_norms_are_reported(checkpoint, monkeypatch):
     path, _ = checkpoint
     messages = []
-    monkeypatch.setattr(pretrained_init, 'print_log',
+    monkeypatch.setattr(pretrained, 'print_log',
                         lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
     downstream(path)
     assert (logging.WARNING, 'not in the checkpoint, initialised fresh: '
@@ -80,7 +84,7 @@ def test_missing_encoder_weights_raise(tmp_path, checkpoint):
     broken = {k: v for k, v in state.items() if 'stages.1.blocks.0.attn.qkv' not in k}
     path = str(tmp_path / 'broken.pth')
     save_checkpoint_file(broken, path)
-    with pytest.raises(ValueError, match=r'(?s)broken.pth.*missing.*stages.1.blocks.0.attn.qkv'):
+    with pytest.raises(ValueError, match=r'broken.pth lacks 2 encoder weights.*stages.1.blocks.0.attn.qkv'):
         downstream(path)
 
 
@@ -125,11 +129,105 @@ def test_pretraining_only_tensors_are_a_note(checkpoint, monkeypatch):
     # A downstream backbone without the fixed sin-cos table loses no trained weight.
     path, _ = checkpoint
     messages = []
-    monkeypatch.setattr(pretrained_init, 'print_log',
+    monkeypatch.setattr(pretrained, 'print_log',
                         lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
     model = MixMAESwinTransformer(arch='mini', img_size=128, window_size=(8, 8, 8, 4))
     del model.absolute_pos_embed
-    missing, unexpected = pretrained_init.load_pretrained_backbone(model, path, 'backbone.')
+    missing, unexpected = pretrained.load_pretrained(model, path, 'backbone.')
     assert (missing, unexpected) == ([], ['absolute_pos_embed'])
     assert (logging.WARNING, "in the checkpoint but not used (pretraining only): "
             "['absolute_pos_embed']") in messages
+
+
+class TinyBackbone(pretrained.LoudPretrainedMixin, BaseModule):
+    """A backbone with a required layer, an optional output norm and a fresh init."""
+
+    pretrained_optional_keys = ('out_norm.', )
+    pretrained_ignored_keys = ('mask_token', )
+
+    def __init__(self, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.proj = nn.Linear(4, 4)
+        self.out_norm = nn.LayerNorm(4)
+
+    def init_weights(self):
+        super().init_weights()
+        nn.init.constant_(self.out_norm.weight, 3.)
+        self.fresh_inits = getattr(self, 'fresh_inits', 0) + 1
+
+
+class TinyBackboneChild(TinyBackbone):
+    """Overrides ``init_weights`` again: still one fresh init, then one load."""
+
+    def init_weights(self):
+        super().init_weights()
+        nn.init.constant_(self.proj.bias, -1.)
+
+
+def tiny_checkpoint(tmp_path, **extra):
+    torch.manual_seed(1)
+    state = {f'backbone.{k}': torch.randn_like(v) for k, v in TinyBackbone().state_dict().items()
+             if not k.startswith('out_norm.')}
+    state.update({f'backbone.{k}': v for k, v in extra.items()})
+    path = str(tmp_path / 'tiny.pth')
+    save_checkpoint_file(state, path)
+    return path, state
+
+
+@pytest.mark.parametrize('cls', [TinyBackbone, TinyBackboneChild])
+def test_mixin_initialises_fresh_then_loads(tmp_path, cls):
+    path, state = tiny_checkpoint(tmp_path, mask_token=torch.zeros(4))
+    model = cls(init_cfg=dict(type='Pretrained', checkpoint=path))
+    model.init_weights()
+    assert model.fresh_inits == 1
+    assert torch.equal(model.proj.weight, state['backbone.proj.weight'])
+    # The child's fresh init ran before the load, so the checkpoint's bias wins.
+    assert torch.equal(model.proj.bias, state['backbone.proj.bias'])
+    assert torch.equal(model.out_norm.weight, torch.full((4, ), 3.))  # optional: fresh
+    assert model.is_init
+
+
+def test_mixin_keeps_other_init_cfgs(tmp_path):
+    path, state = tiny_checkpoint(tmp_path)
+    model = TinyBackbone(init_cfg=[dict(type='Constant', layer='LayerNorm', val=5., bias=5.),
+                                   dict(type='Pretrained', checkpoint=path)])
+    model.init_weights()
+    assert torch.equal(model.proj.weight, state['backbone.proj.weight'])
+    assert torch.equal(model.out_norm.bias, torch.full((4, ), 5.))
+    assert model.init_cfg[1]['type'] == 'Pretrained'  # the config is left as it was
+
+
+def test_mixin_refuses_unknown_checkpoint_weights(tmp_path):
+    path, _ = tiny_checkpoint(tmp_path, decoder_pred=torch.zeros(2))
+    model = TinyBackbone(init_cfg=dict(type='Pretrained', checkpoint=path))
+    with pytest.raises(ValueError, match=r"tiny.pth has 1 encoder weights .*\['decoder_pred'\]"):
+        model.init_weights()
+
+
+def test_mixin_refuses_a_partial_checkpoint(tmp_path):
+    path, state = tiny_checkpoint(tmp_path)
+    del state['backbone.proj.bias']
+    save_checkpoint_file(state, path)
+    with pytest.raises(ValueError, match=r"lacks 1 encoder weights .*\['proj.bias'\]"):
+        TinyBackbone(init_cfg=dict(type='Pretrained', checkpoint=path)).init_weights()
+
+
+def test_pretrained_init_cfg_needs_a_checkpoint():
+    with pytest.raises(KeyError, match='needs .checkpoint.'):
+        TinyBackbone(init_cfg=dict(type='Pretrained')).init_weights()
+
+
+def test_registered_checkpoint_format_is_converted(tmp_path, monkeypatch):
+    path, state = tiny_checkpoint(tmp_path)
+    foreign = {k.replace('backbone.proj.', 'encoder.fc.'): v for k, v in state.items()}
+    save_checkpoint_file(foreign, path)
+
+    def convert(state_dict, source):
+        if not any(k.startswith('encoder.') for k in state_dict):
+            return None
+        return {k.replace('encoder.fc.', 'backbone.proj.'): v for k, v in state_dict.items()}
+
+    monkeypatch.setitem(pretrained._CHECKPOINT_FORMATS, 'TinyBackbone', [convert])
+    model = TinyBackboneChild(init_cfg=dict(type='Pretrained', checkpoint=path))
+    model.init_weights()  # found through the parent class's name
+    assert torch.equal(model.proj.weight, state['backbone.proj.weight'])
