@@ -13,6 +13,7 @@ from ..utils.group_attention import (attend_within_groups, spatial_reduction_lay
                                      split_heads)
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
+from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.window_attention import GroupLayout
 from .mixing_encoder import MixingEncoder, pyramid_layer_depth
 
@@ -46,7 +47,7 @@ def pvt_layer_within_groups(block: nn.Module, x: torch.Tensor, hw, q_layout: Gro
 
 
 @MODELS.register_module()
-class MixMAEPVT(MixingEncoder, PyramidVisionTransformer):
+class MixMAEPVT(LoudPretrainedMixin, MixingEncoder, PyramidVisionTransformer):
     """MixMAE encoder on PVT v1 (paper Table 3: PVT-L), in mmdet's weight layout.
 
     A subclass of mmdet's ``PyramidVisionTransformer``: ``forward(x)`` is mmdet's and

@@ -12,6 +12,7 @@ from ..utils.group_attention import (attend_within_groups, spatial_reduction_lay
                                      split_heads)
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
+from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.window_attention import GroupLayout, same_group_mask, window_partition, window_reverse
 from .mixing_encoder import MixingEncoder, pyramid_layer_depth
 
@@ -76,7 +77,7 @@ def cpe_within_groups(cpe: nn.Module, x: torch.Tensor, ids: torch.Tensor,
 
 
 @MODELS.register_module()
-class MixMAESVT(MixingEncoder, SVT):
+class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
     """MixMAE encoder on Twins-SVT (paper Table 3: Twins-SVT-L), MMPretrain's layout.
 
     A subclass of MMPretrain's ``SVT``: ``forward(x)`` is ``SVT``'s and the weights load

@@ -10,6 +10,7 @@ from mmpretrain.registry import MODELS
 from ..utils.group_attention import attend_within_groups
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
+from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.pos_embed import sincos_pos_embed_2d
 from ..utils.weight_init import init_transformer_weights
 from ..utils.window_attention import GroupLayout
@@ -29,7 +30,7 @@ def vit_layer_within_groups(layer: nn.Module, x: torch.Tensor, layout: GroupLayo
 
 
 @MODELS.register_module()
-class MixMAEViT(MixingEncoder, VisionTransformer):
+class MixMAEViT(LoudPretrainedMixin, MixingEncoder, VisionTransformer):
     """MixMAE encoder on a ViT (paper Table 17): no class token, fixed sin-cos positions.
 
     Patch tokens of several images are mixed on a grid of ``mask_unit`` px cells (32 px
@@ -84,8 +85,6 @@ class MixMAEViT(MixingEncoder, VisionTransformer):
 
     def init_weights(self):
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
         self.pos_embed.data.copy_(sincos_pos_embed_2d(self.patch_resolution, self.embed_dims))
         init_transformer_weights(self.layers)
         w = self.patch_embed.projection.weight

@@ -76,3 +76,16 @@ def test_layer_depth_follows_the_blocks():
     assert depth('backbone.layers.3.1.1.ffn.layers.0.weight', 'backbone.') == (4, 6)
     assert depth('backbone.norm_out.weight', 'backbone.') == (5, 6)
     assert depth('head.fc.weight', 'backbone.') == (5, 6)
+
+
+def test_pretrained_checkpoint_of_another_depth_is_refused_loudly(tmp_path):
+    """Unlike mmdet's PVT loader (strict=False), ours raises when a weight would stay random."""
+    src = build(arch=dict(TINY['arch'], num_layers=[1, 1, 2, 1]))
+    path = str(tmp_path / 'deeper.pth')
+    torch.save({'state_dict': {'backbone.' + k: v for k, v in src.state_dict().items()}}, path)
+    good = MixMAEPVT(**TINY, init_cfg=dict(type='Pretrained', checkpoint=path))
+    with pytest.raises(ValueError, match='deeper.pth'):
+        good.init_weights()
+    shallow = build(arch=dict(TINY['arch'], num_layers=[1, 1, 2, 1]),
+                    init_cfg=dict(type='Pretrained', checkpoint=path))
+    torch.testing.assert_close(shallow.state_dict(), src.state_dict())
