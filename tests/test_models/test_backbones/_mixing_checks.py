@@ -55,3 +55,12 @@ def assert_pooled_key_is_its_image_alone(model, key_norms, size: int = 64):
     finally:
         for h in hooks:
             h.remove()
+
+
+def build_encoder(cls, **kwargs):
+    """An encoder with seeded initial weights, in eval mode (no dropout / drop path)."""
+    torch.manual_seed(0)
+    model = cls(**kwargs)
+    model.init_weights()
+    model.eval()
+    return model

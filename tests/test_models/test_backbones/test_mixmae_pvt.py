@@ -3,7 +3,7 @@ import torch
 
 from mixmim_mm.models.backbones import MixMAEPVT
 
-from _mixing_checks import (assert_images_stay_apart,  # noqa: E402
+from _mixing_checks import (assert_images_stay_apart, build_encoder,  # noqa: E402
                             assert_pooled_key_is_its_image_alone)
 
 pvt = pytest.importorskip('mmdet.models.backbones.pvt')
@@ -13,11 +13,7 @@ TINY = dict(arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2,
 
 
 def build(**kwargs):
-    torch.manual_seed(0)
-    model = MixMAEPVT(**{**TINY, **kwargs})
-    model.init_weights()
-    model.eval()
-    return model
+    return build_encoder(MixMAEPVT, **{**TINY, **kwargs})
 
 
 def test_tokens_only_see_their_own_image_in_every_stage():

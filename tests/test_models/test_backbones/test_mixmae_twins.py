@@ -4,7 +4,7 @@ from mmpretrain.models.backbones import SVT
 
 from mixmim_mm.models.backbones import MixMAESVT
 
-from _mixing_checks import (assert_images_stay_apart,  # noqa: E402
+from _mixing_checks import (assert_images_stay_apart, build_encoder,  # noqa: E402
                             assert_pooled_key_is_its_image_alone)
 
 ARCH = dict(embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4],
@@ -14,11 +14,7 @@ TINY = dict(arch=ARCH, img_size=64)
 
 
 def build(**kwargs):
-    torch.manual_seed(0)
-    model = MixMAESVT(**{**TINY, **kwargs})
-    model.init_weights()
-    model.eval()
-    return model
+    return build_encoder(MixMAESVT, **{**TINY, **kwargs})
 
 
 def test_tokens_only_see_their_own_image_in_every_stage():

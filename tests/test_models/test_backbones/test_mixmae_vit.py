@@ -3,18 +3,14 @@ import torch
 from mmpretrain.models.backbones import VisionTransformer
 
 from mixmim_mm.models.backbones import MixMAEViT
-from _mixing_checks import assert_images_stay_apart
+from _mixing_checks import assert_images_stay_apart, build_encoder
 
 TINY = dict(arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
             img_size=64, patch_size=16)
 
 
 def build(**kwargs):
-    torch.manual_seed(0)
-    model = MixMAEViT(**{**TINY, **kwargs})
-    model.eval()
-    model.init_weights()
-    return model
+    return build_encoder(MixMAEViT, **{**TINY, **kwargs})
 
 
 def test_tokens_only_see_their_own_image():
