@@ -200,3 +200,22 @@ def test_fastmim_encoder_flops_match_the_spec(bench):
         model, _ = bench.ROWS[row](args)
         assert model.benchmark_encoder_gflops == pytest.approx(gmacs, rel=0.05), row
     assert suite.SIMMIM_REFERENCE_ROW == 'mmpretrain_simmim_swin_224'
+
+
+def test_mixmae_backbones_suite_pairs_each_encoder_with_its_own_reference(bench):
+    rows = bench.suite_rows('mixmae-backbones')
+    for encoder in ('pvt-l', 'svt-l', 'vit-b'):
+        assert bench.ROW_REFERENCES[f'mixmae_group_4img_{encoder}'] == \
+            f'simmim_style_{encoder}'
+        assert {f'mixmae_group_4img_{encoder}', f'simmim_style_{encoder}'} <= set(rows)
+
+
+@pytest.mark.parametrize('row', ['mixmae_group_4img_pvt-l', 'simmim_style_pvt-l',
+                                 'mixmae_group_4img_svt-l', 'simmim_style_svt-l',
+                                 'mixmae_group_4img_vit-b', 'simmim_style_vit-b'])
+def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
+    args = bench.parse_args(['--row', row, '--arch', 'mini', '--img-size', '64',
+                             '--batch-size', '4', '--steps', '1', '--warmup', '0',
+                             '--device', 'cpu'])
+    result = bench.run_row(args)
+    assert result['suite'] == 'mixmae-backbones' and result['step_time_s'] > 0

@@ -15,6 +15,8 @@ module there that calls ``register_suite`` and decorates its row builders with `
   (``--arch``); reference ``mmpretrain_mixmim``.
 * ``fastmim``: FastMIM ViT-B/Swin-B at 128 px vs MMPretrain's MAE/MaskFeat ViT-B at 224 and
   SimMIM Swin-B at 192/224 (each row at its own size); reference ``mmpretrain_simmim_swin_224``.
+* ``mixmae-backbones``: MixMAE group(4) on PVT-L, Twins-SVT-L and ViT-B, each against a
+  SimMIM-style full-image step of the same encoder (its own reference row).
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference
   ``mmpretrain_mae_vit-b``. Rows whose model has a target generator also time that generator
   alone on the same batch (forward only, median of ``max(steps, 10)`` calls) and the table
@@ -46,8 +48,9 @@ import torch
 
 # The suites live beside this script; it is also loaded by path (tests), not only run.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark_suites import (DEFAULT_SUITE, ROW_SUITES, ROWS,  # noqa: E402,F401
-                              SUITE_REFERENCES, register_row, register_suite, suite_rows)
+from benchmark_suites import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES,  # noqa: E402,F401
+                              ROWS, SUITE_REFERENCES, register_row, register_suite,
+                              suite_rows)
 
 
 def time_target_generator(model, inputs, reps: int, device) -> float:
@@ -168,10 +171,14 @@ def run_isolated(args, name: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def reference_name(row: dict) -> str:
+    """The name of the row ``row``'s ratios are taken against."""
+    return ROW_REFERENCES.get(row['name'], SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)])
+
+
 def reference_of(row: dict, rows: List[dict]):
     """The row of ``rows`` that ``row``'s ratios are taken against (None if not run)."""
-    name = SUITE_REFERENCES[row.get('suite', DEFAULT_SUITE)]
-    return next((r for r in rows if r['name'] == name), None)
+    return next((r for r in rows if r['name'] == reference_name(row)), None)
 
 
 def print_table(rows: List[dict]):
@@ -189,7 +196,9 @@ def print_table(rows: List[dict]):
               f"{r.get('encoder_gflops', float('nan')):>12.2f}")
     suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
     if suites:
-        print('\nref: ' + ', '.join(f'{s} rows vs {SUITE_REFERENCES[s]}' for s in suites))
+        refs = {s: sorted({reference_name(r) for r in rows if r.get('suite', DEFAULT_SUITE) == s})
+                for s in suites}
+        print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites))
     for r in rows:
         if 'target_generator_s' not in r:
             continue

@@ -11,6 +11,7 @@ from ..utils.mask_sampling import sample_group_ids
 from ..utils.mixing import MIX_MODES, mixing_plan
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
 from .reconstruction_target import ReconstructionTargetMixin
+from ..backbones.mixing_encoder import MixingEncoder
 
 MIN_IMAGES, MAX_IMAGES = 2, 5
 
@@ -24,10 +25,16 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
     encoder attends only within groups, the decoder rebuilds every image, and each image
     is scored where it was hidden, so the masking ratio is ``1 - 1/N``.
 
+    Everything encoder-specific (mask unit, pretraining size, output width) comes from the
+    encoder through the :class:`~mixmim_mm.models.backbones.mixing_encoder.MixingEncoder`
+    interface, so the same algorithm drives Swin, ViT, PVT and Twins encoders.
+
     Args:
-        backbone (dict): Encoder config, e.g. ``MixMAESwinTransformer``.
-        neck (dict): Decoder config, e.g. ``MixMAEDecoder``. ``grid_size`` and
-            ``patch_size`` are filled in from the backbone when not given.
+        backbone (dict): Encoder config (a ``MixingEncoder``), e.g.
+            ``MixMAESwinTransformer``, ``MixMAEViT``, ``MixMAEPVT``, ``MixMAESVT``.
+        neck (dict): Decoder config, e.g. ``MixMAEDecoder``. ``grid_size``,
+            ``patch_size`` and ``in_channels`` are filled in from the backbone when not
+            given.
         head (dict): Loss head config, e.g. ``MixMAEHead``. ``patch_size`` is filled
             in from the backbone's ``mask_unit`` when not given.
         target_generator (dict, optional): Maps the input images to the
@@ -67,18 +74,26 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         if neck is None or head is None:
             raise ValueError('MixMAE needs both a neck (decoder) and a head (loss)')
         neck, head = dict(neck), dict(head)
-        mask_unit = backbone.get('mask_unit', 32) if isinstance(backbone, dict) else \
-            backbone.mask_unit
-        img_size = backbone.get('img_size', 224) if isinstance(backbone, dict) else \
-            backbone.img_size
-        img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        # Everything encoder-specific (mask unit, input size, output width) comes from
+        # the built encoder through the MixingEncoder interface.
+        if not isinstance(backbone, nn.Module):
+            backbone = MODELS.build(backbone)
+        if not isinstance(backbone, MixingEncoder):
+            raise TypeError(f'MixMAE: backbone {type(backbone).__name__} cannot be mixed; use '
+                            'an encoder implementing MixingEncoder (models/backbones/'
+                            'mixing_encoder.py), e.g. MixMAESwinTransformer or MixMAEViT')
+        mask_unit, img_size = backbone.mask_unit, tuple(backbone.img_size)
         neck.setdefault('patch_size', mask_unit)
-        neck.setdefault('grid_size', (img_size[0] // mask_unit, img_size[1] // mask_unit))
+        neck.setdefault('grid_size', backbone.mask_grid(img_size))
+        neck.setdefault('in_channels', backbone.mixed_channels)
         head.setdefault('patch_size', mask_unit)
         for name, cfg in (('neck', neck), ('head', head)):
             if cfg['patch_size'] != mask_unit:
                 raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
                                  f"backbone's mask_unit={mask_unit}")
+        if neck['in_channels'] != backbone.mixed_channels:
+            raise ValueError(f"neck.in_channels={neck['in_channels']} must equal the width of "
+                             f"the encoder output ({backbone.mixed_channels})")
         if num_images > (img_size[0] // mask_unit) * (img_size[1] // mask_unit):
             raise ValueError(f'num_images={num_images} exceeds the number of mask cells')
         super().__init__(
@@ -112,7 +127,7 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         self.backbone.check_mixing_size((h, w), source='input batch from the data pipeline')
         plan = mixing_plan(b, self.num_images, self.mix_mode, device=inputs.device)
         group_ids = sample_group_ids(
-            plan.shape[0], (h // self.mask_unit, w // self.mask_unit), self.num_images,
+            plan.shape[0], self.backbone.mask_grid((h, w)), self.num_images,
             shared=self.shared_mask, generator=generator, device=inputs.device)
         return plan, group_ids
 

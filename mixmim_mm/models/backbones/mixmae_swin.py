@@ -16,6 +16,7 @@ from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
 from ..utils.window_attention import (GroupLayout, WindowAttention, same_group_mask,
                                       window_partition, window_reverse)
+from .mixing_encoder import MixingEncoder
 
 SEPARATIONS = ('masked_attention', 'mix_embedding', 'none')
 
@@ -182,7 +183,7 @@ class MixMAEStage(nn.Module):
 
 
 @MODELS.register_module()
-class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
+class MixMAESwinTransformer(LoudPretrainedMixin, MixingEncoder, BaseBackbone):
     """MixMAE encoder: Swin with large windows, no shift, and masked self-attention.
 
     In pretraining (``forward(x, plan, group_ids)``) the patch tokens of several images
@@ -282,10 +283,7 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
         if separation not in SEPARATIONS:
             raise ValueError(f'separation must be one of {SEPARATIONS}, got {separation!r}')
         self.separation = separation
-        if mask_unit % self.encoder_stride:
-            raise ValueError(f'mask_unit={mask_unit} must be a multiple of the encoder stride '
-                             f'{self.encoder_stride} (patch_size * 2**(num_stages-1))')
-        self.check_mixing_size(self.img_size)
+        self.check_mask_unit()
         self.out_indices = tuple(i % self.num_stages for i in out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -313,6 +311,7 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
                             attn_impl=attn_impl))
             self.num_features.append(dims)
             in_dims = dims
+        self.mixed_channels = self.num_features[-1]
         if separation == 'mix_embedding':
             self.mix_embeds = nn.ParameterList(
                 [nn.Parameter(torch.zeros(max_images, d)) for d in self.num_features])
@@ -334,19 +333,11 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
             sizes.append(per_block)
         return sizes
 
-    def check_mixing_size(self, size, source: str = 'backbone.img_size'):
-        """Raise unless inputs of ``size`` can be mixed: whole mask cells, and windows that
-        tile every stage exactly (mixed tokens are never padded).
+    def stride_rule(self) -> str:
+        return 'patch_size * 2**(num_stages-1)'
 
-        Args:
-            size (tuple[int, int]): Input height and width in pixels.
-            source (str): The setting that gave ``size``, named in the error.
-        """
-        size = tuple(size)
-        for side in size:
-            if side % self.mask_unit:
-                raise ValueError(f'{source}: input size {size[0]}x{size[1]} is not divisible by '
-                                 f'mask_unit={self.mask_unit} (backbone.mask_unit)')
+    def check_stage_sizes(self, size, source: str):
+        """Windows must tile every stage exactly (mixed tokens are never padded)."""
         for i, blocks in enumerate(self.window_sizes):
             res = [s // (self.patch_size * 2**i) for s in size]
             for w in set(blocks):
@@ -395,10 +386,9 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
             H_i, W_i)`` feature maps for ``out_indices``. With mixing, the normed final
             tokens ``(M, L, C)`` on the mask grid (``L = H*W/mask_unit**2``).
         """
-        if (plan is None) != (group_ids is None):
-            raise ValueError('plan and group_ids must be given together')
-        if plan is not None:
-            return self.forward_mixed(x, plan, group_ids)
+        mixed = self.dispatch_forward(x, plan, group_ids)
+        if mixed is not None:
+            return mixed
         x = self.patch_embed(x)
         x = self.drop_after_pos(x + self.pos_embed_for(x.shape[1:3]))
         outs = []
@@ -411,11 +401,6 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
     def forward_mixed(self, x: torch.Tensor, plan: torch.Tensor,
                       group_ids: torch.Tensor) -> torch.Tensor:
         """Pretraining forward on mixed inputs; see :meth:`forward`."""
-        grid = group_ids.shape[1:]
-        if (x.shape[2] // self.mask_unit, x.shape[3] // self.mask_unit) != tuple(grid) or \
-                x.shape[2] % self.mask_unit or x.shape[3] % self.mask_unit:
-            raise ValueError(f'input {tuple(x.shape[2:])} does not match a {tuple(grid)} mask '
-                             f'grid of mask_unit={self.mask_unit}')
         x = self.patch_embed(x)
         x = mix_tokens(x, plan, upsample_group_ids(group_ids, x.shape[1:3]))
         x = self.drop_after_pos(x + self.pos_embed_for(x.shape[1:3]))
@@ -426,12 +411,7 @@ class MixMAESwinTransformer(LoudPretrainedMixin, BaseBackbone):
             if self.separation == 'mix_embedding':
                 x = x + self.mix_embeds[i][ids].to(x.dtype)
             x = stage.forward_blocks(x, ids if self.separation == 'masked_attention' else None)
-        x = getattr(self, f'norm{self.num_stages - 1}')(x)
-        ratio = self.mask_unit // self.encoder_stride
-        if ratio > 1:
-            # All tokens inside one mask cell come from the same image: pool them.
-            x = F.avg_pool2d(x.permute(0, 3, 1, 2), ratio).permute(0, 2, 3, 1)
-        return x.flatten(1, 2)
+        return self.pool_to_mask_grid(getattr(self, f'norm{self.num_stages - 1}')(x))
 
     def _freeze_stages(self):
         if self.frozen_stages < 0:

@@ -10,3 +10,4 @@ from .homologous_attention import HomologousAttention, topk_count, topk_drop_mas
 from .mixing import mix_images  # noqa: F401
 from .pos_embed import sincos_embed_1d  # noqa: F401
 from .resolution import set_backbone_input_size, swin_stage_windows  # noqa: F401
+from .group_attention import attend_within_groups  # noqa: F401

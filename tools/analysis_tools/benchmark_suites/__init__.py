@@ -7,8 +7,8 @@ nothing else needs editing.
 import importlib
 import pkgutil
 
-from .registry import (DEFAULT_SUITE, ROW_SUITES, ROWS, SUITE_REFERENCES,  # noqa: F401
-                       register_row, register_suite, suite_rows)
+from .registry import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS,  # noqa: F401
+                       SUITE_REFERENCES, register_row, register_suite, suite_rows)
 
 # Registration order = order of the rows in a suite; the default suite comes first.
 for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != DEFAULT_SUITE,

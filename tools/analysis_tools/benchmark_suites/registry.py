@@ -7,6 +7,8 @@ SUITE_REFERENCES: Dict[str, str] = {}
 # Row -> ``builder(args) -> (model, make_inputs)``; ``make_inputs() -> (images, data_samples)``.
 ROWS: Dict[str, Callable] = {}
 ROW_SUITES: Dict[str, str] = {}
+# Row -> its own reference row, where it is not the suite's (e.g. one per encoder).
+ROW_REFERENCES: Dict[str, str] = {}
 
 
 def register_suite(name: str, reference: str) -> None:
@@ -17,8 +19,9 @@ def register_suite(name: str, reference: str) -> None:
     SUITE_REFERENCES[name] = reference
 
 
-def register_row(name: str, suite: str = DEFAULT_SUITE):
-    """Register ``builder(args) -> (model, make_inputs)`` for a benchmark row of ``suite``."""
+def register_row(name: str, suite: str = DEFAULT_SUITE, reference: str = None):
+    """Register ``builder(args) -> (model, make_inputs)`` for a benchmark row of ``suite``;
+    ``reference`` names the row its ratios are taken against when not the suite's."""
     if suite not in SUITE_REFERENCES:
         raise ValueError(f'unknown suite {suite!r}; register it first (known: '
                          f'{list(SUITE_REFERENCES)})')
@@ -28,6 +31,8 @@ def register_row(name: str, suite: str = DEFAULT_SUITE):
     def wrap(fn):
         ROWS[name] = fn
         ROW_SUITES[name] = suite
+        if reference is not None:
+            ROW_REFERENCES[name] = reference
         return fn
 
     return wrap
