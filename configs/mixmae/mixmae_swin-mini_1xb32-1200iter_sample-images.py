@@ -70,8 +70,10 @@ model = dict(
         norm_pix=True,
         patch_size=32))
 
+# bf16 autocast where the CPU supports it (fp32 otherwise, or with tools/train.py --fp32);
+# fp16 AMP with loss scaling on a GPU.
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='MixedPrecisionOptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

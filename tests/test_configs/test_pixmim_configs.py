@@ -183,7 +183,7 @@ def make_images(root: Path, count=4):
 @pytest.mark.parametrize('name', ['pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
                                   'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
                                   'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'])
-def test_two_runner_iterations_give_finite_loss(name, tmp_path):
+def test_two_runner_iterations_give_finite_loss(name, tmp_path, train_precision):
     make_images(tmp_path / 'images')
     cfg = load(name)
     model = cfg.model
@@ -206,9 +206,8 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path):
         collate_fn=dict(type='default_collate'),
         dataset=dict(type='CustomDataset', data_root=str(tmp_path / 'images'),
                      with_label=False, pipeline=pipeline))
-    # AMP needs a GPU; the rest of the optimiser settings are kept.
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    cfg.optim_wrapper.pop('loss_scale', None)
+    # The config's AMP on a CPU: bf16 autocast or fp32; the rest of the optimiser settings kept.
+    train_precision(cfg)
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)  # 4 images / 2 = 2 iters
     # The 40-epoch warm-up cannot fit one epoch: a short schedule of the same kind.
     cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
@@ -224,11 +223,13 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path):
         lambda module, args, out: seen.append((args[0].detach().clone(), out.detach().clone())))
     runner.train()
     assert runner.iter == 2
+    assert runner.optim_wrapper.precision == train_precision.precision
     torch.testing.assert_close(runner.model.target_generator.std.flatten(),
                                torch.tensor(cfg.data_preprocessor.std))
     assert len(seen) == 2
     for inputs, target in seen:
         assert inputs.shape == target.shape == (2, 3, 32, 32)
+        assert target.dtype == torch.float32  # the target stays fp32 under bf16 autocast
         # The low-pass target is not the augmented batch: fine detail is gone (in units of
         # the normalised input, whose per-pixel spread is about 1).
         assert (target - inputs).abs().mean() > 0.1
