@@ -244,17 +244,15 @@ def test_mini_mixmae_trains_20_iterations_in_bf16_like_fp32_and_resumes(bf16_cpu
     for a, b in zip(fp32_rec.group_ids, bf16_rec.group_ids):
         assert torch.equal(a, b)
 
-    # Losses track. bf16 keeps 8 significant bits (relative rounding 2^-9 = 0.2%); the first
-    # loss, from identical weights, differs by rounding through ~10 layers only. Afterwards
-    # the weights themselves drift apart through 20 AdamW steps of lr up to 4e-4 (the warm-up),
-    # so the allowance grows: 2% at the start, 5% at any iteration, 2% on the mean of the last
-    # 10. The gap actually measured: 0.3% at iteration 1 and about 1% at most.
+    # Losses track within 2^-8 (0.4%) relative at every iteration: one bf16 rounding step
+    # of the loss. Per element, bf16 rounds activations by at most 2^-9 relative; the loss
+    # averages thousands of squared errors against fp32 targets, so rounding alone moves it
+    # far less (measured: at most 1.1e-4 relative over the 20 iterations). A gap growing
+    # past 2^-8 means drift: weights diverging through the AdamW steps, or targets/loss
+    # computed at bf16 precision.
     l32, l16 = np.array(fp32_rec.losses), np.array(bf16_rec.losses)
     rel = np.abs(l16 - l32) / l32
-    print('relative loss gap bf16 vs fp32:', np.round(rel, 4))
-    assert rel[0] < 0.02, rel
-    assert rel.max() < 0.05, rel
-    assert abs(l16[-10:].mean() - l32[-10:].mean()) / l32[-10:].mean() < 0.02
+    assert rel.max() < 2**-8, rel
     assert not np.array_equal(l16, l32)  # bf16 did change the arithmetic
     assert l16[-5:].mean() < l16[:5].mean()  # and it trains
 
