@@ -5,8 +5,7 @@ same encoder size, batch and device; after warm-up steps the median of the timed
 is reported, with images/s and peak memory. Every row runs in a fresh subprocess. On CUDA
 the peak memory is the allocator's peak; on CPU it is the process's peak resident memory
 minus its resident memory after the imports and before the model is built, i.e. what the
-model, optimizer state and train steps add (``process_peak_mb`` keeps the raw peak, counted
-from just after the imports: the kernel's peak count is restarted there).
+model, optimizer state and train steps add (``process_peak_mb`` keeps the raw peak).
 
 Rows come in suites, each with a reference row the ratios are taken against. Each suite is
 one module of ``benchmark_suites/`` (its docstring says what it compares); a new suite is a new
@@ -81,35 +80,12 @@ def resident_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
-def reset_peak_rss() -> None:
-    """Restart the kernel's peak-resident-memory count of this process (Linux >= 4.0), so that
-    a row run in a process that has already peaked (e.g. a test session) measures its own."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-    except OSError:
-        pass
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process since the last :func:`reset_peak_rss`, in MiB."""
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def run_row(args) -> dict:
     """Time one row in this process; returns the row as a dict."""
     # Registers our models and imports MMPretrain's (and mmdet's, mmseg's) before the
     # memory baseline.
     import mixmim_mm  # noqa: F401
     baseline_mb = resident_mb()
-    reset_peak_rss()
     torch.manual_seed(0)
     device = torch.device(args.device)
     model, make_inputs = ROWS[args.row](args)
@@ -142,7 +118,7 @@ def run_row(args) -> dict:
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    process_peak_mb = peak_rss_mb()
+    process_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     if device.type == 'cuda':
         peak_mb = torch.cuda.max_memory_allocated() / 2**20
     else:
