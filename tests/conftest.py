@@ -40,3 +40,27 @@ def run_script():
             sys.argv = saved
 
     return run
+
+
+@pytest.fixture(params=['fp32', 'bf16'])
+def train_precision(request, monkeypatch):
+    """Run a Runner test in fp32 and with CPU bf16 autocast.
+
+    Returns ``apply(cfg)``, which points ``cfg.optim_wrapper`` at ``MixedPrecisionOptimWrapper``
+    in the parametrised precision; ``apply.precision`` is ``'fp32'`` or ``'bf16'``. The CPU's
+    bf16 support check is taken as passed, so the bf16 case runs (emulated if need be) on any
+    CPU; the check itself is tested on its own.
+    """
+    from mixmim_mm.engine.optimizers import mixed_precision_optim_wrapper
+    if torch.cuda.is_available():
+        pytest.skip('the CPU precision paths; with a GPU the wrapper is AmpOptimWrapper')
+    monkeypatch.setattr(mixed_precision_optim_wrapper, 'cpu_bf16_support',
+                        lambda: (True, 'taken as supported by the test'))
+
+    def apply(cfg):
+        cfg.optim_wrapper.type = 'MixedPrecisionOptimWrapper'
+        cfg.optim_wrapper.cpu_dtype = 'bfloat16' if request.param == 'bf16' else 'float32'
+        return cfg
+
+    apply.precision = request.param
+    return apply

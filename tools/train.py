@@ -14,9 +14,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mixmim_mm  # noqa: F401  (registers models, hooks, backends, safe globals)
-from mixmim_mm.engine.launch_utils import (disable_amp_without_accelerator,
-                                           setup_cpu_distributed, shutdown_distributed,
-                                           use_atomic_checkpoints)
+from mixmim_mm.engine.launch_utils import (select_precision, setup_cpu_distributed,
+                                           shutdown_distributed, use_atomic_checkpoints)
 
 
 def parse_args():
@@ -31,7 +30,15 @@ def parse_args():
         help='resume from this checkpoint; without a path, resume from the latest '
         'checkpoint in the work dir (the one `last_checkpoint` names)')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision (needs a GPU)')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision: fp16 with loss scaling on a GPU, bf16 autocast on a '
+        'CPU that supports it (fp32 otherwise)')
+    parser.add_argument(
+        '--fp32',
+        action='store_true',
+        help='train in fp32 even where the config asks for mixed precision (AmpOptimWrapper, '
+        'MixedPrecisionOptimWrapper)')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -67,7 +74,9 @@ def merge_args(cfg, args):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
-    if args.amp:
+    if args.amp and args.fp32:
+        raise ValueError('--amp and --fp32 contradict each other; give one')
+    if args.amp and cfg.optim_wrapper.get('type') != 'MixedPrecisionOptimWrapper':
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
@@ -96,7 +105,7 @@ def main():
     cfg = merge_args(cfg, args)
 
     use_atomic_checkpoints(cfg)
-    disable_amp_without_accelerator(cfg)
+    select_precision(cfg, force_fp32=args.fp32)
     setup_cpu_distributed(cfg, args.launcher)
 
     if 'runner_type' not in cfg:

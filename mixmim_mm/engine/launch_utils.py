@@ -5,8 +5,9 @@ They let the same config run on a GPU cluster and on a CPU-only machine (a lapto
 * :func:`use_atomic_checkpoints` - crash-safe checkpoints unless the config chose a backend.
 * :func:`setup_cpu_distributed` - ``dist_train.sh CONFIG 2`` without CUDA: gloo instead of
   nccl, and a process group that mmengine would otherwise fail to create.
-* :func:`disable_amp_without_accelerator` - mmengine's ``AmpOptimWrapper`` refuses to run
-  without a GPU/NPU/MLU, so AMP configs fall back to fp32 there.
+* :func:`select_precision` - mmengine's ``AmpOptimWrapper`` refuses to run without a
+  GPU/NPU/MLU/MUSA, so AMP configs (and ``--amp``) get ``MixedPrecisionOptimWrapper``
+  there, which trains with bf16 autocast where the CPU supports it; ``--fp32`` forces fp32.
 * :func:`shutdown_distributed` - after the run, close the process group on every rank.
 
 Each change is logged.
@@ -56,23 +57,36 @@ def use_atomic_checkpoints(cfg: Config) -> None:
              'last_checkpoint and rotation)')
 
 
-def disable_amp_without_accelerator(cfg: Config) -> None:
-    """Replace ``AmpOptimWrapper`` by ``OptimWrapper`` when there is no GPU/NPU/MLU/MUSA.
+_AMP_WRAPPERS = ('AmpOptimWrapper', 'mmengine.AmpOptimWrapper')
+_MIXED_PRECISION_WRAPPERS = _AMP_WRAPPERS + ('MixedPrecisionOptimWrapper',
+                                             'mmengine.MixedPrecisionOptimWrapper')
+
+
+def select_precision(cfg: Config, force_fp32: bool = False) -> None:
+    """Choose the optim wrapper that gives the config's precision on this machine.
+
+    * ``force_fp32``: any mixed-precision wrapper becomes ``OptimWrapper`` (fp32 everywhere).
+    * No GPU/NPU/MLU/MUSA: ``AmpOptimWrapper`` becomes ``MixedPrecisionOptimWrapper`` (same
+      arguments), which trains with bf16 autocast where the CPU supports it and in fp32
+      otherwise, and logs which. With an accelerator nothing changes.
 
     Args:
         cfg (Config): The full config; changed in place.
+        force_fp32 (bool): Train in fp32 even where the config asks for mixed precision.
     """
     optim_cfg = cfg.get('optim_wrapper')
-    if not optim_cfg or optim_cfg.get('type') not in ('AmpOptimWrapper',
-                                                       'mmengine.AmpOptimWrapper'):
+    if not optim_cfg or optim_cfg.get('type') not in _MIXED_PRECISION_WRAPPERS:
         return
-    if get_device() != 'cpu':
+    if force_fp32:
+        _log(f"--fp32: optim_wrapper {optim_cfg['type']} -> OptimWrapper (fp32)")
+        optim_cfg['type'] = 'OptimWrapper'
+        for key in ('loss_scale', 'dtype', 'use_fsdp', 'cpu_dtype'):
+            optim_cfg.pop(key, None)
         return
-    optim_cfg['type'] = 'OptimWrapper'
-    for key in ('loss_scale', 'dtype', 'use_fsdp'):
-        optim_cfg.pop(key, None)
-    _log('no GPU: AmpOptimWrapper needs one, training in fp32 with OptimWrapper instead',
-         level='WARNING')
+    if optim_cfg['type'] in _AMP_WRAPPERS and get_device() == 'cpu':
+        optim_cfg['type'] = 'MixedPrecisionOptimWrapper'
+        _log('no GPU: AmpOptimWrapper needs one, using MixedPrecisionOptimWrapper (bf16 '
+             'autocast where the CPU supports it, fp32 otherwise)')
 
 
 def _export_slurm_env() -> None:

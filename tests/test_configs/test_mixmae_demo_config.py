@@ -38,9 +38,11 @@ def test_demo_uses_the_bundled_photographs_by_default():
     assert cfg.train_dataloader.dataset.data_root is None
 
 
-def test_demo_writes_checkpoint_log_and_picture(tmp_path):
+def test_demo_writes_checkpoint_log_and_picture(tmp_path, train_precision):
     work_dir = tmp_path / 'demo'
-    Runner.from_cfg(tiny_demo_cfg(work_dir)).train()
+    runner = Runner.from_cfg(train_precision(tiny_demo_cfg(work_dir)))
+    runner.train()
+    assert runner.optim_wrapper.precision == train_precision.precision
     assert osp.isfile(work_dir / 'iter_2.pth')
     with open(work_dir / 'last_checkpoint') as f:
         assert f.read().strip().endswith('iter_2.pth')

@@ -184,7 +184,7 @@ def make_images(root: Path, count=4):
                                   'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
                                   'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'])
 def test_two_runner_iterations_give_finite_loss(name, tmp_path, two_iteration_cfg,
-                                                target_recorder):
+                                                target_recorder, train_precision):
     make_images(tmp_path / 'images')
     cfg = load(name)
     model = cfg.model
@@ -202,17 +202,21 @@ def test_two_runner_iterations_give_finite_loss(name, tmp_path, two_iteration_cf
         if t['type'] == 'SimpleResizedCrop':
             t['size'] = 32
     cfg = two_iteration_cfg(cfg, tmp_path / 'images', pipeline, batch_size=2)  # 4 images
+    # The config's AMP on a CPU: bf16 autocast or fp32; the rest of the optimiser settings kept.
+    train_precision(cfg)
 
     runner = Runner.from_cfg(cfg)
     # Record what the target generator gets and returns inside the training step.
     seen = target_recorder(runner)
     runner.train()
     assert runner.iter == 2
+    assert runner.optim_wrapper.precision == train_precision.precision
     torch.testing.assert_close(runner.model.target_generator.std.flatten(),
                                torch.tensor(cfg.data_preprocessor.std))
     assert len(seen) == 2
     for inputs, target in seen:
         assert inputs.shape == target.shape == (2, 3, 32, 32)
+        assert target.dtype == torch.float32  # the target stays fp32 under bf16 autocast
         # The low-pass target is not the augmented batch: fine detail is gone (in units of
         # the normalised input, whose per-pixel spread is about 1).
         assert (target - inputs).abs().mean() > 0.1

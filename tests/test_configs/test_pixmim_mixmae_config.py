@@ -86,7 +86,7 @@ def make_images(root: Path, count=8):
         mmcv.imwrite(rng.integers(0, 256, size=shape, dtype=np.uint8), str(root / f'{i}.png'))
 
 
-def test_two_runner_iterations_give_finite_loss(tmp_path):
+def test_two_runner_iterations_give_finite_loss(tmp_path, train_precision):
     make_images(tmp_path / 'images')
     cfg = Config.fromfile(str(PIXMIM_MIXMAE))
     cfg.model = tiny_model_cfg(cfg)
@@ -100,9 +100,8 @@ def test_two_runner_iterations_give_finite_loss(tmp_path):
         collate_fn=dict(type='default_collate'),
         dataset=dict(type='CustomDataset', data_root=str(tmp_path / 'images'),
                      with_label=False, pipeline=pipeline))
-    # AMP needs a GPU; the rest of the optimiser settings are kept.
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    cfg.optim_wrapper.pop('loss_scale', None)
+    # The config's AMP on a CPU: bf16 autocast or fp32; the rest of the optimiser settings kept.
+    train_precision(cfg)
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)  # 8 images / 4 = 2 iters
     cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
     cfg.default_hooks.logger.interval = 1
@@ -114,6 +113,7 @@ def test_two_runner_iterations_give_finite_loss(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 2
+    assert runner.optim_wrapper.precision == train_precision.precision
     assert isinstance(runner.model.target_generator, LowPassTargetGenerator)
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss) and loss > 0

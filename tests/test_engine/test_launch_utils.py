@@ -5,9 +5,9 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.device import get_device
 
-from mixmim_mm.engine.launch_utils import (disable_amp_without_accelerator,
-                                           setup_cpu_distributed, shutdown_distributed,
-                                           use_atomic_checkpoints)
+from mixmim_mm.engine import launch_utils
+from mixmim_mm.engine.launch_utils import (select_precision, setup_cpu_distributed,
+                                           shutdown_distributed, use_atomic_checkpoints)
 
 cpu_only = pytest.mark.skipif(get_device() != 'cpu', reason='CPU-only behaviour')
 
@@ -41,11 +41,27 @@ def test_atomic_checkpoints_keep_a_custom_hook_type():
 
 
 @cpu_only
-def test_amp_falls_back_to_fp32_on_cpu():
+def test_amp_becomes_mixed_precision_wrapper_on_cpu():
     cfg = _cfg()
-    disable_amp_without_accelerator(cfg)
+    select_precision(cfg)
+    assert cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'  # kept for a GPU, ignored on the CPU
+
+
+def test_amp_is_left_alone_with_a_gpu(monkeypatch):
+    monkeypatch.setattr(launch_utils, 'get_device', lambda: 'cuda')
+    cfg = _cfg()
+    select_precision(cfg)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+
+
+@pytest.mark.parametrize('wrapper', ['AmpOptimWrapper', 'MixedPrecisionOptimWrapper'])
+def test_force_fp32_gives_optim_wrapper(wrapper):
+    cfg = _cfg()
+    cfg.optim_wrapper.update(type=wrapper, cpu_dtype='bfloat16')
+    select_precision(cfg, force_fp32=True)
     assert cfg.optim_wrapper.type == 'OptimWrapper'
-    assert 'loss_scale' not in cfg.optim_wrapper
+    assert set(cfg.optim_wrapper) == {'type', 'optimizer'}
 
 
 def test_not_distributed_changes_nothing():

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 import mixmim_mm  # noqa: F401
 
@@ -50,6 +51,16 @@ def test_mixmae_rows_run_a_timed_step(bench, row):
     result = bench.run_row(args)
     assert result['name'] == row and result['suite'] == 'mixmae'
     assert result['step_time_s'] > 0 and result['images_per_s'] == 4 / result['step_time_s']
+    # In this (test) process memory freed by earlier tests stays resident and may be reused,
+    # so only the fresh-process run below shows what a row adds.
+    assert result['peak_mem_mb'] < result['process_peak_mb']
+
+
+def test_a_row_in_a_fresh_process_reports_what_it_added(bench):
+    args = bench.parse_args(['--arch', 'mini', '--batch-size', '4', '--steps', '1', '--warmup',
+                             '0', '--device', 'cpu'])
+    result = bench.run_isolated(args, 'ours_group_4img', 'bf16')
+    assert result['name'] == 'ours_group_4img' and result['precision'] == 'bf16'
     # Peak minus the post-import baseline: what the model and its steps added.
     assert 0 < result['peak_mem_mb'] < result['process_peak_mb']
 
@@ -76,7 +87,7 @@ def test_pixmim_row_times_its_target_generator_and_mae_row_has_none(bench, capsy
     bench.print_table([mae, pixmim])
     out = capsys.readouterr().out
     assert 'pixmim rows vs mmpretrain_mae_vit-b' in out
-    assert 'pixmim_mae_vit-b: target generator alone' in out
+    assert 'pixmim_mae_vit-b (fp32): target generator alone' in out
     assert '% of the mmpretrain_mae_vit-b step' in out
 
 
@@ -117,7 +128,7 @@ def test_loader_rows_differ_only_in_where_the_target_is_made(bench):
 def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_path):
     order, times = [], iter([3., 10., 0.3, 1., 20., 0.1, 2., 30., 0.2])
 
-    def fake_run(args, name):
+    def fake_run(args, name, precision='fp32'):
         order.append(name)
         row = dict(name=name, batch_size=8, step_time_s=next(times), images_per_s=0.,
                    peak_mem_mb=float(len(order)), device='cpu', threads=1, amp=False,
@@ -219,3 +230,55 @@ def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
                              '--device', 'cpu'])
     result = bench.run_row(args)
     assert result['suite'] == 'mixmae-backbones' and result['step_time_s'] > 0
+
+
+def test_both_precisions_run_ours_twice_and_mmpretrain_in_fp32(bench):
+    names = ['ours_group_4img', 'mmpretrain_mixmim']
+    args = bench.parse_args(['--precision', 'fp32', 'bf16'])
+    assert bench.row_runs(names, args) == [('ours_group_4img', 'fp32'),
+                                           ('ours_group_4img', 'bf16'),
+                                           ('mmpretrain_mixmim', 'fp32')]
+    args = bench.parse_args(['--precision', 'fp32', 'bf16', '--bf16-references'])
+    assert ('mmpretrain_mixmim', 'bf16') in bench.row_runs(names, args)
+    assert bench.parse_args([]).precision == ['fp32']
+
+
+def test_bf16_row_runs_its_forward_under_bf16_autocast(bench, monkeypatch):
+    build = bench.ROWS['ours_group_4img']
+    dtypes = []
+
+    def build_and_watch(args):
+        model, make_inputs = build(args)
+        model.neck.register_forward_hook(lambda m, a, out: dtypes.append(out.dtype))
+        return model, make_inputs
+
+    monkeypatch.setitem(bench.ROWS, 'ours_group_4img', build_and_watch)
+    args = bench.parse_args(['--row', 'ours_group_4img', '--arch', 'mini', '--batch-size', '4',
+                             '--steps', '1', '--warmup', '0', '--device', 'cpu',
+                             '--precision', 'bf16'])
+    result = bench.run_row(args)
+    assert result['precision'] == 'bf16'
+    assert dtypes == [torch.bfloat16]
+
+
+def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path, capsys):
+    times = {('ours_group_4img', 'fp32'): 2., ('ours_group_4img', 'bf16'): 1.,
+             ('mmpretrain_mixmim', 'fp32'): 4.}
+
+    def fake_run(args, name, precision='fp32'):
+        return dict(name=name, suite='mixmae', batch_size=8, precision=precision,
+                    step_time_s=times[name, precision], images_per_s=0., peak_mem_mb=1.,
+                    device='cpu', threads=1, amp=False, img_size=224, arch='base',
+                    vit_arch='b', steps=1)
+
+    monkeypatch.setattr(bench, 'run_isolated', fake_run)
+    out = tmp_path / 'rows.json'
+    bench.main(['--rows', 'ours_group_4img', 'mmpretrain_mixmim', '--precision', 'fp32',
+                'bf16', '--out', str(out)])
+    rows = json.loads(out.read_text())
+    assert [(r['name'], r['precision']) for r in rows] == list(times)
+    table = capsys.readouterr().out
+    bf16_line = next(line for line in table.splitlines()
+                     if line.startswith('ours_group_4img') and 'bf16' in line)
+    # step/ref against MMPretrain's fp32 step (1/4), vs fp32 against our fp32 step (1/2).
+    assert bf16_line.split()[-4:-1] == ['0.250', '0.250', '0.500']  # then enc GFLOPs

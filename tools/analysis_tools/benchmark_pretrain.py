@@ -33,6 +33,18 @@ the next batch and runs the model's data preprocessor, inside the timed step.
     python tools/analysis_tools/benchmark_pretrain.py --suite fastmim --batch-size 16 --steps 5
     python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim \\
         --out r.json
+
+Precision (``--precision``, one or both of ``fp32`` and ``bf16``): ``bf16`` runs the forward
+pass under ``torch.autocast(dtype=torch.bfloat16)``, as ``MixedPrecisionOptimWrapper`` does on
+a CPU (backward and the AdamW step outside, parameters fp32). With both, every row of ours runs
+in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the reference the
+``step/ref`` ratios are taken against (``--bf16-references`` also runs them in bf16). The
+``vs fp32`` column is a row's step time over its own fp32 step. ``--amp`` is fp16 autocast
+(CUDA only). Every JSON row has a ``precision`` field (``fp32``, ``bf16`` or ``fp16``)::
+
+    python tools/analysis_tools/benchmark_pretrain.py --rows ours_group_4img \\
+        mmpretrain_mixmim --precision fp32 bf16 --batch-size 8
+    python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --precision fp32 bf16
 """
 import argparse
 import json
@@ -51,6 +63,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchmark_suites import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES,  # noqa: E402,F401
                               ROWS, SUITE_REFERENCES, register_row, register_suite,
                               suite_rows)
+
+
+AUTOCAST_DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+# MMPretrain's own implementations; with --precision fp32 bf16 they are the fp32 reference.
+MMPRETRAIN_PREFIX = 'mmpretrain_'
 
 
 def time_target_generator(model, inputs, reps: int, device) -> float:
@@ -108,6 +125,8 @@ def run_row(args) -> dict:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     next_batch = batch_source(model, make_inputs(), device)
     use_amp = args.amp and device.type == 'cuda'
+    precision = 'fp16' if use_amp else args.precision[0]
+    autocast_dtype = AUTOCAST_DTYPES[precision]
 
     sizes = []  # rows may build inputs at their own size (e.g. FastMIM at 128)
 
@@ -115,7 +134,8 @@ def run_row(args) -> dict:
         inputs, samples = next_batch()
         sizes.append(inputs.shape[-1])
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, enabled=use_amp, dtype=torch.float16):
+        with torch.autocast(device.type, enabled=autocast_dtype is not None,
+                            dtype=autocast_dtype or torch.float32):
             losses = model.loss(inputs, samples)
             # mmengine's rule: the entries whose name holds 'loss' are summed (several
             # parts, e.g. MixedAE's, or diagnostics that are only logged).
@@ -144,7 +164,8 @@ def run_row(args) -> dict:
                step_time_s=step_time, images_per_s=args.batch_size / step_time,
                peak_mem_mb=peak_mb, process_peak_mb=process_peak_mb,
                device=str(device), threads=torch.get_num_threads(),
-               amp=use_amp, img_size=sizes[-1], arch=args.arch, vit_arch=args.vit_arch,
+               amp=use_amp, precision=precision, img_size=sizes[-1], arch=args.arch,
+               vit_arch=args.vit_arch,
                steps=args.steps)
     if hasattr(model, 'benchmark_encoder_gflops'):  # set by row builders that count FLOPs
         row['encoder_gflops'] = model.benchmark_encoder_gflops
@@ -156,8 +177,8 @@ def run_row(args) -> dict:
     return row
 
 
-def run_isolated(args, name: str) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), '--row', name]
+def run_isolated(args, name: str, precision: str = 'fp32') -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), '--row', name, '--precision', precision]
     for key in ('batch_size', 'steps', 'warmup', 'img_size', 'arch', 'vit_arch', 'device',
                 'threads'):
         value = getattr(args, key)
@@ -177,13 +198,36 @@ def reference_name(row: dict) -> str:
 
 
 def reference_of(row: dict, rows: List[dict]):
-    """The row of ``rows`` that ``row``'s ratios are taken against (None if not run)."""
-    return next((r for r in rows if r['name'] == reference_name(row)), None)
+    """The row of ``rows`` that ``row``'s ratios are taken against (None if not run): its
+    reference row, in fp32 where that ran in fp32."""
+    candidates = [r for r in rows if r['name'] == reference_name(row)]
+    return next((r for r in candidates if r.get('precision', 'fp32') == 'fp32'),
+                candidates[0] if candidates else None)
+
+
+def fp32_twin_of(row: dict, rows: List[dict]):
+    """The fp32 run of the same row (None if not run)."""
+    return next((r for r in rows if r['name'] == row['name']
+                 and r.get('precision', 'fp32') == 'fp32'), None)
+
+
+def row_runs(names: List[str], args) -> List[tuple]:
+    """``(row, precision)`` pairs to run: ours in every asked precision, MMPretrain's rows in
+    fp32 only (the reference) unless ``--bf16-references``."""
+    runs = []
+    for name in names:
+        for precision in args.precision:
+            if (precision != 'fp32' and name.startswith(MMPRETRAIN_PREFIX)
+                    and not args.bf16_references and 'fp32' in args.precision):
+                continue
+            runs.append((name, precision))
+    return runs
 
 
 def print_table(rows: List[dict]):
-    header = (f"{'row':<28}{'img':>5}{'batch':>6}{'step s':>10}{'img/s':>9}{'peak MB':>10}"
-              f"{'step/ref':>10}{'per-img/ref':>13}{'enc GFLOPs':>12}")
+    header = (f"{'row':<28}{'prec':>6}{'img':>5}{'batch':>6}{'step s':>10}{'img/s':>9}"
+              f"{'peak MB':>10}{'step/ref':>10}{'per-img/ref':>13}{'vs fp32':>9}"
+              f"{'enc GFLOPs':>12}")
     print(header)
     print('-' * len(header))
     for r in rows:
@@ -191,19 +235,23 @@ def print_table(rows: List[dict]):
         ratio = r['step_time_s'] / ref['step_time_s'] if ref else float('nan')
         per_image = (r['step_time_s'] / r['batch_size']) / (
             ref['step_time_s'] / ref['batch_size']) if ref else float('nan')
-        print(f"{r['name']:<28}{r['img_size']:>5}{r['batch_size']:>6}{r['step_time_s']:>10.3f}"
-              f"{r['images_per_s']:>9.2f}{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}"
+        twin = fp32_twin_of(r, rows)
+        vs_fp32 = r['step_time_s'] / twin['step_time_s'] if twin else float('nan')
+        print(f"{r['name']:<28}{r.get('precision', 'fp32'):>6}{r['img_size']:>5}"
+              f"{r['batch_size']:>6}{r['step_time_s']:>10.3f}{r['images_per_s']:>9.2f}"
+              f"{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}{vs_fp32:>9.3f}"
               f"{r.get('encoder_gflops', float('nan')):>12.2f}")
     suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
     if suites:
         refs = {s: sorted({reference_name(r) for r in rows if r.get('suite', DEFAULT_SUITE) == s})
                 for s in suites}
-        print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites))
+        print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites)
+              + '; vs fp32: step time over the same row in fp32')
     for r in rows:
         if 'target_generator_s' not in r:
             continue
         ref = reference_of(r, rows)
-        line = (f"{r['name']}: target generator alone {r['target_generator_s'] * 1e3:.1f} ms "
+        line = (f"{r['name']} ({r.get('precision', 'fp32')}): target generator alone {r['target_generator_s'] * 1e3:.1f} ms "
                 f"= {100 * r['target_generator_s'] / r['step_time_s']:.2f}% of its own step")
         if ref:
             line += (f", {100 * r['target_generator_s'] / ref['step_time_s']:.2f}% of the "
@@ -235,6 +283,11 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--amp', action='store_true', help='fp16 autocast (CUDA only)')
+    parser.add_argument('--precision', nargs='+', choices=['fp32', 'bf16'], default=['fp32'],
+                        help='run the rows in these precisions (bf16: bf16 autocast); with '
+                        "both, MMPretrain's rows run in fp32 only (see --bf16-references)")
+    parser.add_argument('--bf16-references', action='store_true',
+                        help="also run MMPretrain's rows in bf16 when fp32 is asked too")
     parser.add_argument('--out', help='write the rows as a JSON list to this file')
     parser.add_argument('--row', help=argparse.SUPPRESS)  # internal: run one row here
     return parser.parse_args(argv)
@@ -255,20 +308,21 @@ def main(argv=None):
         raise SystemExit(f'--batch-size {args.batch_size}: ours_group_4img mixes groups of 4 '
                          'images, so the batch size must be a multiple of 4')
     rows = []
-    runs = {name: [] for name in names}
+    runs = {key: [] for key in row_runs(names, args)}
     # Round-robin repeats spread slow drifts of the machine over every row alike.
     for repeat in range(args.repeats):
-        for name in names:
-            print(f'running {name} ({repeat + 1}/{args.repeats}) ...', file=sys.stderr, flush=True)
-            runs[name].append(run_isolated(args, name))
-    for name in names:
-        row = dict(runs[name][0])
-        times = [r['step_time_s'] for r in runs[name]]
+        for name, precision in runs:
+            print(f'running {name} {precision} ({repeat + 1}/{args.repeats}) ...',
+                  file=sys.stderr, flush=True)
+            runs[name, precision].append(run_isolated(args, name, precision))
+    for key, results in runs.items():
+        row = dict(results[0])
+        times = [r['step_time_s'] for r in results]
         row.update(step_time_s=statistics.median(times), step_time_runs_s=times,
-                   peak_mem_mb=max(r['peak_mem_mb'] for r in runs[name]))
+                   peak_mem_mb=max(r['peak_mem_mb'] for r in results))
         if 'target_generator_s' in row:
             row['target_generator_s'] = statistics.median(
-                r['target_generator_s'] for r in runs[name])
+                r['target_generator_s'] for r in results)
         row['images_per_s'] = row['batch_size'] / row['step_time_s']
         rows.append(row)
     print_table(rows)

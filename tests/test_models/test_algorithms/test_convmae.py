@@ -136,8 +136,6 @@ def _tiny_runner_cfg(path, data_root, work_dir):
         collate_fn=dict(type='default_collate'),
         dataset=dict(type='CustomDataset', data_root=data_root, with_label=False,
                      pipeline=pipeline))
-    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU
-    cfg.optim_wrapper.pop('loss_scale')
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)  # 4 images / 2 = 2 iters
     # The 40-epoch warm-up cannot fit one epoch: a short schedule of the same kind.
     cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
@@ -149,13 +147,14 @@ def _tiny_runner_cfg(path, data_root, work_dir):
 
 
 @pytest.mark.parametrize('path', [CONVMAE_CFG, PIXMIM_CFG], ids=['convmae', 'pixmim_convmae'])
-def test_runner_trains_two_iterations(path, tmp_path):
+def test_runner_trains_two_iterations(path, tmp_path, train_precision):
     data = tmp_path / 'data'
     data.mkdir()
-    cfg = _tiny_runner_cfg(path, _image_folder(data), tmp_path / 'work')
+    cfg = train_precision(_tiny_runner_cfg(path, _image_folder(data), tmp_path / 'work'))
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 2
+    assert runner.optim_wrapper.precision == train_precision.precision
     losses, _ = runner.message_hub.get_scalar('train/loss').data
     assert len(losses) == 2 and np.all(np.isfinite(losses))
     if path == PIXMIM_CFG:  # the low-pass target got the preprocessor's statistics
