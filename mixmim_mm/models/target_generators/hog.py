@@ -60,6 +60,23 @@ def check_hog_geometry(height: int, width: int, cell_size: int, token_stride: in
                              f'gaussian_window={gaussian_window}')
 
 
+def check_hog_settings(token_stride: int, nbins: int, cell_size: int, gaussian_window: int,
+                       normalization: Optional[str], owner: str) -> None:
+    """Raise a ValueError naming the setting when the HOG arguments are invalid.
+
+    Shared by ``HOGTargetGenerator`` and the ``HOGTarget`` transform, which take the same
+    arguments and must reject the same ones.
+    """
+    if nbins < 1:
+        raise ValueError(f'{owner}: nbins must be >= 1, got {nbins}')
+    if normalization not in HOG_NORMALIZATIONS:
+        raise ValueError(f'{owner}: normalization must be one of {HOG_NORMALIZATIONS}, got '
+                         f'{normalization!r}')
+    if gaussian_window < 0 or gaussian_window == 1:
+        raise ValueError(f'{owner}: gaussian_window must be 0 or >= 2, got {gaussian_window}')
+    check_hog_geometry(token_stride, token_stride, cell_size, token_stride, owner=owner)
+
+
 def hog_features(images: torch.Tensor,
                  token_stride: int,
                  nbins: int = 9,
@@ -171,6 +188,9 @@ class HOGTargetGenerator(BaseModule):
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
+    # The target is one vector per token, not an image shaped like the inputs.
+    per_token_target = True
+
     def __init__(self,
                  token_stride: int = 16,
                  nbins: int = 9,
@@ -181,15 +201,7 @@ class HOGTargetGenerator(BaseModule):
                  std: Optional[Sequence[float]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if nbins < 1:
-            raise ValueError(f'HOGTargetGenerator: nbins must be >= 1, got {nbins}')
-        if normalization not in HOG_NORMALIZATIONS:
-            raise ValueError(f'HOGTargetGenerator: normalization must be one of '
-                             f'{HOG_NORMALIZATIONS}, got {normalization!r}')
-        if gaussian_window < 0 or gaussian_window == 1:
-            raise ValueError(f'HOGTargetGenerator: gaussian_window must be 0 or >= 2, got '
-                             f'{gaussian_window}')
-        check_hog_geometry(token_stride, token_stride, cell_size, token_stride,
+        check_hog_settings(token_stride, nbins, cell_size, gaussian_window, normalization,
                            owner='HOGTargetGenerator')
         self.token_stride = token_stride
         self.nbins = nbins
