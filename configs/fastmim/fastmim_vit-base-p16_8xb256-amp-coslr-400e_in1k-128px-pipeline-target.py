@@ -9,7 +9,7 @@ _base_ = './fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py'
 # generator's arguments, after the last transform that changes the image. The loaded image is
 # BGR; HOGTarget's to_rgb (default True) matches the data preprocessor's to_rgb=True.
 train_pipeline = [
-    *_base_.train_pipeline[:-1],
+    *_base_.train_dataloader.dataset.pipeline[:-1],
     dict(_base_.model.target_generator, type='HOGTarget'),
     dict(type='PackInputs', algorithm_keys=['hog_target'])
 ]

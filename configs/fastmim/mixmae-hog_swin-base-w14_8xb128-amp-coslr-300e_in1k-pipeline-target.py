@@ -9,7 +9,7 @@ _base_ = './mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py'
 # generator's arguments, after the last transform that changes the image. The loaded image is
 # BGR; HOGTarget's to_rgb (default True) matches the data preprocessor's to_rgb=True.
 train_pipeline = [
-    *_base_.train_pipeline[:-1],
+    *_base_.train_dataloader.dataset.pipeline[:-1],
     dict(_base_.model.target_generator, type='HOGTarget'),
     dict(type='PackInputs', algorithm_keys=['hog_target'])
 ]
