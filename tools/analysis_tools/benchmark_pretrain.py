@@ -15,6 +15,8 @@ module there that calls ``register_suite`` and decorates its row builders with `
   (``--arch``); reference ``mmpretrain_mixmim``.
 * ``fastmim``: FastMIM ViT-B/Swin-B at 128 px vs MMPretrain's MAE/MaskFeat ViT-B at 224 and
   SimMIM Swin-B at 192/224 (each row at its own size); reference ``mmpretrain_simmim_swin_224``.
+  Its ``fastmim_loader_*`` pair times the ViT step at 128 px with 2-worker data loading, the
+  HOG target in the model vs in the pipeline workers.
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference
   ``mmpretrain_mae_vit-b``. Rows whose model has a target generator also time that generator
   alone on the same batch (forward only, median of ``max(steps, 10)`` calls) and the table
