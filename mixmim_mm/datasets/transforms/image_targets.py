@@ -8,8 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
 from ...models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
-from ...models.target_generators.hog import (check_hog_settings, gaussian_window_kernel,
-                                             hog_features, sobel_kernels)
+from ...models.target_generators.hog import HOGSettings, gaussian_window_kernel, sobel_kernels
 from ...models.utils.low_pass_filter import LowPassFilter
 
 
@@ -104,11 +103,11 @@ class LowPassTarget(ImageTargetTransform):
 
 
 @TRANSFORMS.register_module()
-class HOGTarget(ImageTargetTransform):
+class HOGTarget(HOGSettings, ImageTargetTransform):
     """FastMIM's HOG target, computed in the dataloader workers.
 
-    Calls the arithmetic of ``HOGTargetGenerator`` (:func:`hog_features`) with the same
-    arguments on one augmented image; the Sobel kernels and the Gaussian window are built once.
+    Calls the arithmetic of ``HOGTargetGenerator`` (:func:`hog_features`, through the shared
+    :class:`HOGSettings`) with the same arguments on one augmented image; the Sobel kernels and the Gaussian window are built once.
     Model it with ``target_generator=dict(type='DataSampleTarget', key='hog_target',
     pixel_space=False)``. The stored target is ``(N, C * nbins * (token_stride / cell_size)^2)``
     float32 per-token features, ``N`` tokens in row-major order, as the model-side generator
@@ -145,13 +144,7 @@ class HOGTarget(ImageTargetTransform):
                  to_rgb: bool = True,
                  key: Optional[str] = None) -> None:
         super().__init__(key)
-        check_hog_settings(token_stride, nbins, cell_size, gaussian_window, normalization,
-                           owner=type(self).__name__)
-        self.token_stride = token_stride
-        self.nbins = nbins
-        self.cell_size = cell_size
-        self.gaussian_window = gaussian_window
-        self.normalization = normalization
+        self.set_hog_settings(token_stride, nbins, cell_size, gaussian_window, normalization)
         self.to_rgb = bool(to_rgb)
         self.window = gaussian_window_kernel(gaussian_window) if gaussian_window else None
         # Per channel count (RGB, grey); built on first use, pickled to the workers.
@@ -163,18 +156,8 @@ class HOGTarget(ImageTargetTransform):
             image = image.flip(0)
         if channels not in self._kernels:
             self._kernels[channels] = sobel_kernels(channels)
-        return hog_features(
-            image[None],
-            token_stride=self.token_stride,
-            nbins=self.nbins,
-            cell_size=self.cell_size,
-            gaussian_window=self.gaussian_window,
-            normalization=self.normalization,
-            kernels=self._kernels[channels],
-            window=self.window)[0]
+        return self.hog(image[None], kernels=self._kernels[channels], window=self.window)[0]
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(token_stride={self.token_stride}, nbins={self.nbins}, '
-                f'cell_size={self.cell_size}, gaussian_window={self.gaussian_window}, '
-                f'normalization={self.normalization!r}, to_rgb={self.to_rgb}, '
+        return (f'{type(self).__name__}({self.hog_settings_repr()}, to_rgb={self.to_rgb}, '
                 f'key={self.key!r})')
