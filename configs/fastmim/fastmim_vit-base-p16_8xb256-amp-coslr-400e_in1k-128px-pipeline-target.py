@@ -1,8 +1,9 @@
 # FastMIM ViT-B/16, 128 px, 400 epochs, with the HOG target computed in the data pipeline:
-# the same training as fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py (the target
-# equals the model-side one up to fp32 rounding, see README.md), but the Sobel filters and
-# histograms run in the dataloader workers, after the crop and flip, instead of on the
-# accelerator. See README.md for when to choose which side.
+# otherwise fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py unchanged. The target is
+# the same HOG (a few exactly horizontal gradients may change bin on the model side by fp32
+# rounding, see README.md), but the Sobel filters and histograms run in the dataloader
+# workers, after the crop and flip, instead of on the accelerator. See README.md for when to
+# choose which side.
 _base_ = './fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py'
 
 # The base's pipeline up to PackInputs (load, crop, flip), then the target with the model-side

@@ -1,6 +1,7 @@
 # MixMAE Swin-B/W14 with FastMIM's HOG target (32-px cells), 300 epochs, the HOG target
-# computed in the data pipeline: the same training as mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py (the target
-# equals the model-side one up to fp32 rounding, see README.md), but the Sobel filters and
+# computed in the data pipeline: otherwise mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py
+# unchanged. The target is the same HOG (a few exactly horizontal gradients may change bin on
+# the model side by fp32 rounding, see ../fastmim/README.md), but the Sobel filters and
 # histograms run in the dataloader workers, after the crop and flip, instead of on the
 # accelerator. See README.md for when to choose which side.
 _base_ = './mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py'
