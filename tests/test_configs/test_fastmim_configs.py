@@ -57,7 +57,9 @@ def load(name):
 
 
 def test_every_pretraining_config_is_tested():
-    found = {p.name for p in CONFIG_DIR.glob('*.py')}
+    # The pipeline-target twins are tested in test_fastmim_pipeline_target_configs.py.
+    found = {p.name for p in CONFIG_DIR.glob('*.py')
+             if not p.name.endswith('-pipeline-target.py')}
     assert found == set(PRETRAIN) | set(COMPOSITIONS)
 
 

@@ -183,7 +183,8 @@ def test_mixedae_rows_need_groups_of_4(bench):
 def test_fastmim_suite_rows(bench):
     assert bench.suite_rows('fastmim') == [
         'fastmim_vit_128', 'mmpretrain_mae_vit_224', 'mmpretrain_maskfeat_vit_224',
-        'fastmim_swin_128', 'mmpretrain_simmim_swin_192', 'mmpretrain_simmim_swin_224']
+        'fastmim_swin_128', 'mmpretrain_simmim_swin_192', 'mmpretrain_simmim_swin_224',
+        'fastmim_loader_model_hog', 'fastmim_loader_pipe_hog']
     assert bench.SUITE_REFERENCES['fastmim'] == 'mmpretrain_simmim_swin_224'
 
 
@@ -282,3 +283,26 @@ def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path,
                      if line.startswith('ours_group_4img') and 'bf16' in line)
     # step/ref against MMPretrain's fp32 step (1/4), vs fp32 against our fp32 step (1/2).
     assert bf16_line.split()[-4:-1] == ['0.250', '0.250', '0.500']  # then enc GFLOPs
+
+
+def test_fastmim_loader_rows_differ_only_in_where_the_hog_target_is_made(bench):
+    args = bench.parse_args(['--vit-arch', 'deit-tiny', '--batch-size', '2'])
+    (model_side, make_plain), (pipeline_side, make_piped) = (
+        bench.ROWS['fastmim_loader_model_hog'](args), bench.ROWS['fastmim_loader_pipe_hog'](args))
+    assert not model_side.target_from_pipeline and pipeline_side.target_from_pipeline
+    assert type(model_side.target_generator).__name__ == 'HOGTargetGenerator'
+    plain, piped = make_plain(), make_piped()
+    assert plain.num_workers == piped.num_workers == 2
+    sample = piped.dataset[0]
+    assert 'hog_target' not in plain.dataset[0]['data_samples']
+    assert sample['inputs'].shape == (3, 128, 128)
+    assert sample['data_samples'].get('hog_target').shape == (64, 108)
+
+
+def test_fastmim_loader_pipe_row_runs_a_timed_step(bench):
+    args = bench.parse_args(['--row', 'fastmim_loader_pipe_hog', '--vit-arch', 'deit-tiny',
+                             '--batch-size', '2', '--steps', '1', '--warmup', '0',
+                             '--device', 'cpu'])
+    row = bench.run_row(args)
+    assert row['suite'] == 'fastmim' and row['img_size'] == 128 and row['step_time_s'] > 0
+    assert 'target_generator_s' not in row

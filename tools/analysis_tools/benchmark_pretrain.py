@@ -15,6 +15,8 @@ module there that calls ``register_suite`` and decorates its row builders with `
   (``--arch``); reference ``mmpretrain_mixmim``.
 * ``fastmim``: FastMIM ViT-B/Swin-B at 128 px vs MMPretrain's MAE/MaskFeat ViT-B at 224 and
   SimMIM Swin-B at 192/224 (each row at its own size); reference ``mmpretrain_simmim_swin_224``.
+  Its ``fastmim_loader_*`` pair times the ViT step at 128 px with 2-worker data loading, the
+  HOG target in the model vs in the pipeline workers.
 * ``mixmae-backbones``: MixMAE group(4) on PVT-L, Twins-SVT-L and ViT-B, each against a
   SimMIM-style full-image step of the same encoder (its own reference row).
 * ``pixmim``: MMPretrain's MAE vs our PixMIM on MAE, ViT encoders (``--vit-arch``); reference

@@ -8,6 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
 from ...models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
+from ...models.target_generators.hog import HOGSettings, gaussian_window_kernel, sobel_kernels
 from ...models.utils.low_pass_filter import LowPassFilter
 
 
@@ -32,6 +33,9 @@ class ImageTargetTransform(BaseTransform):
     """
 
     default_key: Optional[str] = None
+    # Whether the target is an image in the loaded image's units and channel order (which
+    # ``DataSampleTarget(pixel_space=True)`` preprocesses like the inputs) or features.
+    pixel_space = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -96,3 +100,64 @@ class LowPassTarget(ImageTargetTransform):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}({self.filter!r}, key={self.key!r})'
+
+
+@TRANSFORMS.register_module()
+class HOGTarget(HOGSettings, ImageTargetTransform):
+    """FastMIM's HOG target, computed in the dataloader workers.
+
+    Calls the arithmetic of ``HOGTargetGenerator`` (:func:`hog_features`, through the shared
+    :class:`HOGSettings`) with the same arguments on one augmented image; the Sobel kernels and the Gaussian window are built once.
+    Model it with ``target_generator=dict(type='DataSampleTarget', key='hog_target',
+    pixel_space=False)``. The stored target is ``(N, C * nbins * (token_stride / cell_size)^2)``
+    float32 per-token features, ``N`` tokens in row-major order, as the model-side generator
+    gives for one image.
+
+    Channel order: the features are per colour channel, so their layout follows the channel
+    order of the image they are computed on. The model-side generator sees the data
+    preprocessor's output (RGB when ``to_rgb=True``, as in every FastMIM config) while
+    ``LoadImageFromFile`` gives BGR; ``to_rgb`` reverses the channels first, and must equal the
+    preprocessor's ``to_rgb`` (``TargetSourceCheckHook`` checks it). Pixel units do not matter
+    with ``normalization='cell'`` or ``'block'``; with None the pipeline side gives the
+    histograms of 0-255 pixels, as the model side does after mapping its inputs back.
+
+    Args:
+        token_stride (int): Pixels per token side. Defaults to 16.
+        nbins (int): Orientation bins. Defaults to 9.
+        cell_size (int): Cell side in pixels. Defaults to 8.
+        gaussian_window (int): Gaussian window side, 0 for none. Defaults to 0.
+        normalization (str, optional): ``'cell'``, ``'block'`` or None. Defaults to 'cell'.
+        to_rgb (bool): Reverse the channel order (BGR -> RGB) of a 3-channel image first, as
+            the data preprocessor's ``to_rgb`` does. Defaults to True.
+        key (str): Result key and data-sample field. Defaults to ``'hog_target'``.
+    """
+
+    default_key = 'hog_target'
+    pixel_space = False
+
+    def __init__(self,
+                 token_stride: int = 16,
+                 nbins: int = 9,
+                 cell_size: int = 8,
+                 gaussian_window: int = 0,
+                 normalization: Optional[str] = 'cell',
+                 to_rgb: bool = True,
+                 key: Optional[str] = None) -> None:
+        super().__init__(key)
+        self.set_hog_settings(token_stride, nbins, cell_size, gaussian_window, normalization)
+        self.to_rgb = bool(to_rgb)
+        self.window = gaussian_window_kernel(gaussian_window) if gaussian_window else None
+        # Per channel count (RGB, grey); built on first use, pickled to the workers.
+        self._kernels = {}
+
+    def compute(self, image: torch.Tensor) -> torch.Tensor:
+        channels = image.shape[0]
+        if self.to_rgb and channels == 3:
+            image = image.flip(0)
+        if channels not in self._kernels:
+            self._kernels[channels] = sobel_kernels(channels)
+        return self.hog(image[None], kernels=self._kernels[channels], window=self.window)[0]
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}({self.hog_settings_repr()}, to_rgb={self.to_rgb}, '
+                f'key={self.key!r})')

@@ -27,6 +27,8 @@ class TargetSourceCheckHook(Hook):
       ``target_generator`` is ``DataSampleTarget`` with the same key; a model that computes
       its own target (or reconstructs its input) is the config asking for both;
     * a ``DataSampleTarget`` needs a transform writing its key and ``PackInputs`` carrying it;
+    * the reader's ``pixel_space`` matches the transform's, and a feature transform's
+      ``to_rgb`` (``HOGTarget``) matches the data preprocessor's;
     * nothing but ``PackInputs`` (or another target transform) may follow a target transform:
       a crop or flip after it would give the image and its target different augmentations.
 
@@ -66,6 +68,20 @@ class TargetSourceCheckHook(Hook):
             found = [t.key for t in targets]
             raise ValueError(f"model.target_generator reads '{key}' but no target transform in "
                              f'{where} writes it (target transforms there write {found})')
+        writer = next(t for t in targets if t.key == key)
+        reader = model.target_generator
+        if writer.pixel_space != reader.pixel_space:
+            raise ValueError(f"{type(writer).__name__} in {where} writes '{key}' as "
+                             f"{'an image' if writer.pixel_space else 'features'}, but "
+                             f'model.target_generator has pixel_space={reader.pixel_space}; set '
+                             f'pixel_space={writer.pixel_space}')
+        swap = bool(getattr(model.data_preprocessor, '_channel_conversion', False))
+        if not writer.pixel_space and getattr(writer, 'to_rgb', swap) != swap:
+            # Pixel-space targets are converted model side; features must be made in the
+            # channel order the model-side generator would see.
+            raise ValueError(f'{type(writer).__name__} in {where} has to_rgb={writer.to_rgb} but '
+                             f'the data preprocessor has to_rgb={swap}; the per-channel target '
+                             f'would come in the wrong channel order, set them equal')
         packs = [t for t in transforms if type(t).__name__ == 'PackInputs']
         if packs and key not in tuple(packs[-1].algorithm_keys):
             raise ValueError(f"{where}: PackInputs does not carry '{key}' into the data "

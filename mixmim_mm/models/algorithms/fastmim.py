@@ -14,12 +14,12 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
 from ..utils.mask_sampling import sample_block_mask, upsample_group_ids
+from .reconstruction_target import ReconstructionTargetMixin
 
 
 @MODELS.register_module()
-class FastMIM(BaseSelfSupervisor):
+class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
     """FastMIM pretraining around any image backbone.
 
     One step: compute the target on the whole unmasked image (``target_generator``, HOG by
@@ -37,8 +37,9 @@ class FastMIM(BaseSelfSupervisor):
         neck (dict): Decoder config, e.g. :class:`FastMIMDecoder`.
         head (dict): Loss head config, e.g. :class:`FastMIMHead`.
         target_generator (dict, optional): Target on the unmasked image, e.g.
-            ``HOGTargetGenerator`` or ``LowPassTargetGenerator``; None for pixels.
-            Defaults to None.
+            ``HOGTargetGenerator`` or ``LowPassTargetGenerator``; ``DataSampleTarget`` to
+            read a target computed in the data pipeline (``HOGTarget`` with
+            ``pixel_space=False``, ``LowPassTarget``); None for pixels. Defaults to None.
         mask_ratio (float): Fraction of masked cells, 0.5..0.85 is the paper's stable range.
             Defaults to 0.75.
         mask_block (int): Mask cell side in pixels. Defaults to 16.
@@ -73,7 +74,7 @@ class FastMIM(BaseSelfSupervisor):
         self.mask_block = mask_block
         self.mask_token = nn.Parameter(torch.zeros(1, 3, 1, 1))
         if self.with_target_generator:
-            attach_preprocessor_normalization(self)
+            self.attach_target_generator()
             stride = getattr(self.target_generator, 'token_stride', mask_block)
             if stride != mask_block:
                 raise ValueError(f'FastMIM: target_generator.token_stride={stride} differs '
@@ -115,7 +116,8 @@ class FastMIM(BaseSelfSupervisor):
 
         Args:
             inputs (Tensor): ``(B, 3, H, W)`` preprocessed images.
-            data_samples (List[DataSample]): Unused.
+            data_samples (List[DataSample]): Carry the target when it was computed in the
+                data pipeline (``DataSampleTarget``).
 
         Returns:
             Dict[str, Tensor]: ``loss``.
@@ -124,10 +126,17 @@ class FastMIM(BaseSelfSupervisor):
             raise ValueError('FastMIM expects stacked (B, 3, H, W) inputs (use '
                              "collate_fn=dict(type='default_collate'))")
         grid = self.mask_grid(inputs)
-        target = self.target_generator(inputs) if self.with_target_generator else inputs
+        target = self.reconstruction_target(inputs, data_samples)
+        num_cells = grid[0] * grid[1]
+        if target.dim() == 3 and target.shape[1] != num_cells:
+            source = getattr(self.target_generator, 'key', None)
+            source = (f"the data samples' '{source}'" if source else
+                      type(self.target_generator).__name__)
+            raise ValueError(f'FastMIM: {source} gives {target.shape[1]} target tokens for '
+                             f'a {grid[0]}x{grid[1]} mask grid of {self.mask_block}-px cells; '
+                             f'its token_stride must equal mask_block')
         mask = sample_block_mask(inputs.shape[0], grid, self.mask_ratio, device=inputs.device)
         pred = self.neck(self.backbone(self.mask_inputs(inputs, mask)))
-        num_cells = grid[0] * grid[1]
         if pred.shape[1] < num_cells or (pred.shape[1] - num_cells) > 1:
             raise ValueError(f'FastMIM: the backbone gives {pred.shape[1]} tokens for a '
                              f'{grid[0]}x{grid[1]} mask grid; mask_block={self.mask_block} must '

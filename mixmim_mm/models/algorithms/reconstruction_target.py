@@ -20,8 +20,9 @@ class ReconstructionTargetMixin:
     base class and call :meth:`attach_target_generator` after ``super().__init__``.
     """
 
-    # Pixel-reconstruction algorithms need a target shaped like the input; feature targets
-    # (HOG) set this to False.
+    # Pixel-reconstruction algorithms need a target shaped like the input; algorithms whose
+    # head takes either form set this to False. Generators of per-token features (HOG) say so
+    # with ``per_token_target = True`` and are exempt.
     target_like_inputs = True
 
     def attach_target_generator(self) -> None:
@@ -53,7 +54,8 @@ class ReconstructionTargetMixin:
         if not self.with_target_generator:
             return inputs
         target = self.target_generator(inputs)
-        if self.target_like_inputs and target.shape != inputs.shape:
+        per_token = getattr(self.target_generator, 'per_token_target', False)
+        if self.target_like_inputs and not per_token and target.shape != inputs.shape:
             raise RuntimeError(f'target_generator returned shape {tuple(target.shape)} for '
                                f'inputs of shape {tuple(inputs.shape)}')
         return target

@@ -42,9 +42,10 @@ class DataSampleTarget(BaseModule):
     Args:
         key (str): Data-sample field holding the target. Defaults to ``'low_pass_target'``.
         pixel_space (bool): The target is an image in the loaded image's pixel units and
-            channel order, shaped like the input ``(C, H, W)``: check that shape and
-            preprocess it as the inputs are. False stacks the targets as they are (features
-            such as HOG) and only checks that their shapes agree. Defaults to True.
+            channel order, shaped like the input ``(C, H, W)`` (``LowPassTarget``): check that
+            shape and preprocess it as the inputs are. False stacks the targets as they are
+            (per-token features such as ``HOGTarget``'s, made in the model's channel order)
+            and only checks that their shapes agree. Defaults to True.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 

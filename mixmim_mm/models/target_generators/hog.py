@@ -1,8 +1,9 @@
 """HOG reconstruction target of FastMIM (after MaskFeat), for any size and token stride.
 
 The arithmetic lives in plain functions (:func:`sobel_kernels`, :func:`gaussian_window_kernel`,
-:func:`hog_features`) so that the model-side :class:`HOGTargetGenerator` and a data-pipeline
-transform compute exactly the same numbers; the module only adds the data preprocessor's
+:func:`hog_features`) and the arguments in :class:`HOGSettings`, so that the model-side
+:class:`HOGTargetGenerator` and the data-pipeline ``HOGTarget`` transform compute exactly the
+same numbers; the module only adds the data preprocessor's
 mean/std, the buffers and the fp32 guard.
 """
 import math
@@ -58,6 +59,51 @@ def check_hog_geometry(height: int, width: int, cell_size: int, token_stride: in
         if gaussian_window and side % gaussian_window:
             raise ValueError(f'{owner}: image {name} {side} is not divisible by '
                              f'gaussian_window={gaussian_window}')
+
+
+class HOGSettings:
+    """The HOG arguments shared by ``HOGTargetGenerator`` and the ``HOGTarget`` transform.
+
+    Both sides take the same arguments, reject the same ones and call :func:`hog_features`
+    with them through :meth:`hog`, so they cannot drift apart.
+    """
+
+    def set_hog_settings(self, token_stride: int, nbins: int, cell_size: int,
+                         gaussian_window: int, normalization: Optional[str]) -> None:
+        """Check the arguments (a ValueError names the one at fault) and store them."""
+        owner = type(self).__name__
+        if nbins < 1:
+            raise ValueError(f'{owner}: nbins must be >= 1, got {nbins}')
+        if normalization not in HOG_NORMALIZATIONS:
+            raise ValueError(f'{owner}: normalization must be one of {HOG_NORMALIZATIONS}, '
+                             f'got {normalization!r}')
+        if gaussian_window < 0 or gaussian_window == 1:
+            raise ValueError(f'{owner}: gaussian_window must be 0 or >= 2, got '
+                             f'{gaussian_window}')
+        check_hog_geometry(token_stride, token_stride, cell_size, token_stride, owner=owner)
+        self.token_stride = token_stride
+        self.nbins = nbins
+        self.cell_size = cell_size
+        self.gaussian_window = gaussian_window
+        self.normalization = normalization
+
+    def hog(self, images: torch.Tensor, kernels: Tuple[torch.Tensor, torch.Tensor],
+            window: Optional[torch.Tensor]) -> torch.Tensor:
+        """:func:`hog_features` of ``(B, C, H, W)`` pixel-space images with these settings."""
+        return hog_features(
+            images,
+            token_stride=self.token_stride,
+            nbins=self.nbins,
+            cell_size=self.cell_size,
+            gaussian_window=self.gaussian_window,
+            normalization=self.normalization,
+            kernels=kernels,
+            window=window)
+
+    def hog_settings_repr(self) -> str:
+        return (f'token_stride={self.token_stride}, nbins={self.nbins}, '
+                f'cell_size={self.cell_size}, gaussian_window={self.gaussian_window}, '
+                f'normalization={self.normalization!r}')
 
 
 def hog_features(images: torch.Tensor,
@@ -137,7 +183,7 @@ def hog_features(images: torch.Tensor,
 
 
 @MODELS.register_module()
-class HOGTargetGenerator(BaseModule):
+class HOGTargetGenerator(HOGSettings, BaseModule):
     """Histograms of oriented gradients per token: the reconstruction target of FastMIM.
 
     What the paper (FastMIM, Sec. 4.1) states: HOG of the whole, unmasked image, 9 orientation
@@ -171,6 +217,9 @@ class HOGTargetGenerator(BaseModule):
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
+    # The target is one vector per token, not an image shaped like the inputs.
+    per_token_target = True
+
     def __init__(self,
                  token_stride: int = 16,
                  nbins: int = 9,
@@ -181,21 +230,7 @@ class HOGTargetGenerator(BaseModule):
                  std: Optional[Sequence[float]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if nbins < 1:
-            raise ValueError(f'HOGTargetGenerator: nbins must be >= 1, got {nbins}')
-        if normalization not in HOG_NORMALIZATIONS:
-            raise ValueError(f'HOGTargetGenerator: normalization must be one of '
-                             f'{HOG_NORMALIZATIONS}, got {normalization!r}')
-        if gaussian_window < 0 or gaussian_window == 1:
-            raise ValueError(f'HOGTargetGenerator: gaussian_window must be 0 or >= 2, got '
-                             f'{gaussian_window}')
-        check_hog_geometry(token_stride, token_stride, cell_size, token_stride,
-                           owner='HOGTargetGenerator')
-        self.token_stride = token_stride
-        self.nbins = nbins
-        self.cell_size = cell_size
-        self.gaussian_window = gaussian_window
-        self.normalization = normalization
+        self.set_hog_settings(token_stride, nbins, cell_size, gaussian_window, normalization)
         kx, ky = sobel_kernels(3)
         self.register_buffer('sobel_x', kx, persistent=False)
         self.register_buffer('sobel_y', ky, persistent=False)
@@ -238,17 +273,7 @@ class HOGTargetGenerator(BaseModule):
             x = images.float()
             if self.mean is not None:
                 x = x * self.std.to(x.device) + self.mean.to(x.device)
-            return hog_features(
-                x,
-                token_stride=self.token_stride,
-                nbins=self.nbins,
-                cell_size=self.cell_size,
-                gaussian_window=self.gaussian_window,
-                normalization=self.normalization,
-                kernels=(self.sobel_x, self.sobel_y),
-                window=self.window)
+            return self.hog(x, kernels=(self.sobel_x, self.sobel_y), window=self.window)
 
     def extra_repr(self) -> str:
-        return (f'token_stride={self.token_stride}, nbins={self.nbins}, '
-                f'cell_size={self.cell_size}, gaussian_window={self.gaussian_window}, '
-                f'normalization={self.normalization!r}')
+        return self.hog_settings_repr()

@@ -8,7 +8,8 @@ from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope
 
 import mixmim_mm  # noqa: F401
-from mixmim_mm.datasets.transforms.image_targets import ImageTargetTransform, LowPassTarget
+from mixmim_mm.datasets.transforms.image_targets import (HOGTarget, ImageTargetTransform,
+                                                         LowPassTarget)
 from mixmim_mm.models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
 from mmpretrain.registry import MODELS
 
@@ -134,3 +135,96 @@ def test_subclass_registers_its_key():
     finally:
         PIPELINE_TARGET_KEYS.discard('edge_target_for_test')
     assert KEY in PIPELINE_TARGET_KEYS
+
+
+# HOG: the transform calls hog_features as HOGTargetGenerator does. With integer means and
+# power-of-two stds the preprocessor's normalisation and the generator's mapping back are
+# exact in fp32, so both sides bin the same integer gradients: equal to fp32 rounding of the
+# histogram sums and norms (observed <= 3e-7 on unit-norm cells).
+HOG_KEY = 'hog_target'
+HOG_ATOL = 1e-5
+EXACT_MEAN, EXACT_STD = [128., 64., 32.], [64., 32., 16.]
+
+
+def hog_both_sides(crop, mean, std, flip_prob=0.5, seed=0, **hog_kwargs):
+    """(model-side, pipeline-side) HOG targets of the same augmented images, RGB model."""
+    h, w = crop
+    imgs = images((h + 9, w + 5, 3))
+    pre = MODELS.build(dict(type='SelfSupDataPreprocessor', mean=mean, std=std, to_rgb=True))
+    plain = run_pipeline([*augment(crop, flip_prob), dict(type='PackInputs')], imgs, seed)
+    piped = run_pipeline([*augment(crop, flip_prob), dict(type='HOGTarget', **hog_kwargs),
+                          dict(type='PackInputs', algorithm_keys=[HOG_KEY])], imgs, seed)
+    plain, piped = pre(plain, training=True), pre(piped, training=True)
+    torch.testing.assert_close(plain['inputs'], piped['inputs'], atol=0, rtol=0)
+    generator = MODELS.build(dict(type='HOGTargetGenerator', **hog_kwargs))
+    generator.set_normalization(pre.mean, pre.std)
+    reader = MODELS.build(dict(type='DataSampleTarget', key=HOG_KEY, pixel_space=False))
+    reader.set_normalization(pre.mean, pre.std)
+    reader.set_channel_conversion(True)
+    return generator(plain['inputs']), reader(piped['inputs'], piped['data_samples'])
+
+
+@pytest.mark.parametrize('crop,stride', [((32, 32), 16), ((32, 48), 16), ((48, 16), 16),
+                                         ((64, 96), 32), ((24, 40), 8)])
+@pytest.mark.parametrize('normalization', ['cell', 'block', None])
+def test_pipeline_hog_equals_model_hog(crop, stride, normalization):
+    model_side, pipeline_side = hog_both_sides(crop, EXACT_MEAN, EXACT_STD, token_stride=stride,
+                                               normalization=normalization)
+    tokens = (crop[0] // stride) * (crop[1] // stride)
+    assert pipeline_side.shape == model_side.shape == (3, tokens, 27 * (stride // 8)**2)
+    # Raw histograms are sums of 0-255-scale magnitudes: the same tolerance relative to them.
+    rtol = HOG_ATOL if normalization is None else 0
+    torch.testing.assert_close(pipeline_side, model_side, atol=HOG_ATOL, rtol=rtol)
+
+
+def test_pipeline_hog_with_imagenet_stats_differs_only_at_horizontal_gradients():
+    # With ImageNet's mean/std the model side maps its inputs back to pixels with ~1e-5 of
+    # rounding; a pixel whose gradient is exactly horizontal (gx == 0) then falls in bin 0 or
+    # bin 8 by the sign of that rounding, while the pipeline side bins the exact integers.
+    # Those few pixels are the whole difference (observed: <= 0.4% of the values, <= 0.07).
+    model_side, pipeline_side = hog_both_sides((64, 96), MEAN, STD, token_stride=16)
+    diff = (model_side - pipeline_side).abs()
+    assert (diff > HOG_ATOL).float().mean() < 0.01
+    assert diff.max() < 0.2 and diff.mean() < 1e-4
+
+
+def test_hog_channel_order_follows_to_rgb():
+    img = images((32, 48, 3), n=1)[0]
+    rgb = HOGTarget(to_rgb=True)(dict(img=img.copy()))[HOG_KEY]
+    bgr = HOGTarget(to_rgb=False)(dict(img=img.copy()))[HOG_KEY]
+    # A token's vector is (channel, bin, cell row, cell column): the channel blocks reversed.
+    torch.testing.assert_close(rgb.view(6, 3, -1), bgr.view(6, 3, -1).flip(1), atol=0, rtol=0)
+    assert not torch.allclose(rgb, bgr)
+    model = MODELS.build(dict(type='HOGTargetGenerator'))
+    image = torch.from_numpy(img).permute(2, 0, 1).float()[None]
+    torch.testing.assert_close(rgb, model(image.flip(1))[0], atol=0, rtol=0)
+
+
+def test_flipped_sample_gets_the_flipped_hog_target():
+    imgs = images((40, 50, 3), n=1)
+    tail = [dict(type='HOGTarget', token_stride=16, normalization=None),
+            dict(type='PackInputs', algorithm_keys=[HOG_KEY])]
+    flipped = run_pipeline([*augment((32, 48), 1.0), *tail], imgs, seed=3)
+    unflipped = run_pipeline([*augment((32, 48), 0.0), *tail], imgs, seed=3)
+    assert flipped['data_samples'][0].flip and not unflipped['data_samples'][0].flip
+    target = flipped['data_samples'][0].get(HOG_KEY)
+    # The target is the HOG of the flipped image the model sees, not of the file's image.
+    model = MODELS.build(dict(type='HOGTargetGenerator', normalization=None))
+    torch.testing.assert_close(target, model(flipped['inputs'].float().flip(1))[0],
+                               atol=0, rtol=0)
+    assert not torch.allclose(target, unflipped['data_samples'][0].get(HOG_KEY), rtol=1e-2)
+    # Same crop in both runs: un-mirroring the flipped sample's image gives the unflipped
+    # sample's target, so only the flip separates the two targets.
+    mirrored = model(flipped['inputs'].float().flip(1, -1))[0]
+    torch.testing.assert_close(mirrored, unflipped['data_samples'][0].get(HOG_KEY),
+                               atol=0, rtol=0)
+
+
+def test_hog_target_bad_arguments_and_sizes_are_reported():
+    with pytest.raises(ValueError, match='HOGTarget: token_stride=12'):
+        HOGTarget(token_stride=12)
+    with pytest.raises(ValueError, match='HOGTarget: normalization'):
+        HOGTarget(normalization='l2hys')
+    with pytest.raises(ValueError, match='width 40 is not divisible by the token stride 16'):
+        HOGTarget()(dict(img=np.zeros((32, 40, 3), np.uint8)))
+    assert HOG_KEY in PIPELINE_TARGET_KEYS and not HOGTarget.pixel_space

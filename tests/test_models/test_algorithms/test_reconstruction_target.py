@@ -41,6 +41,10 @@ ALGORITHMS = {
         type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=(8, 8, 8, 4)),
         neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
         head=dict(type='MixMAEHead')), 128, 16),
+    'FastMIM': (dict(type='FastMIM', mask_block=16, backbone=dict(
+        type='FastMIMViT', arch=VIT, img_size=32, patch_size=16, out_type='raw'),
+        neck=dict(type='FastMIMDecoder', in_channels=32, out_channels=16 * 16 * 3,
+                  embed_dims=32), head=dict(type='FastMIMHead', patch_size=16)), 32, 4),
 }
 
 
@@ -58,14 +62,18 @@ def pipeline_side():
     return dict(type='DataSampleTarget', key=KEY)
 
 
-def batch(name, with_target, n=4, seed=0):
-    """A collated batch of generated images, cropped and flipped by a seeded pipeline."""
-    _, size, radius = ALGORITHMS[name]
+def batch(name, with_target, n=4, seed=0, size=None, target=None):
+    """A collated batch of generated images, cropped and flipped by a seeded pipeline; with
+    ``with_target`` the ``target`` transform (default: the low-pass one) follows."""
+    _, default_size, radius = ALGORITHMS.get(name, (None, size, None))
+    size = size or default_size
+    target = target or dict(type='LowPassTarget', radius=radius)
     transforms = [dict(type='RandomCrop', crop_size=size),
                   dict(type='RandomFlip', prob=0.5, direction='horizontal')]
     if with_target:
-        transforms.append(dict(type='LowPassTarget', radius=radius))
-    transforms.append(dict(type='PackInputs', algorithm_keys=[KEY] if with_target else []))
+        transforms.append(target)
+    keys = [target.get('key', 'hog_target' if target['type'] == 'HOGTarget' else KEY)]
+    transforms.append(dict(type='PackInputs', algorithm_keys=keys if with_target else []))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipeline = Compose(transforms)
     rng = np.random.default_rng(seed)
@@ -135,3 +143,63 @@ def test_target_of_the_wrong_shape_is_an_error_naming_the_key():
     sample.set_field(sample.get(KEY)[:, :16], KEY)
     with pytest.raises(ValueError, match=f"data sample 1 has '{KEY}' of shape"):
         loss(model, data)
+
+
+# HOG target (per-token features): FastMIM and MixMAE, model side vs HOGTarget in the pipeline.
+# Integer means and power-of-two stds keep the model side's mapping back to pixels exact, so
+# both sides bin the same gradients (with ImageNet's stats a few exactly horizontal gradients
+# change bin on the model side by rounding; see test_image_targets.py).
+HOG_KEY = 'hog_target'
+EXACT_PRE = dict(type='SelfSupDataPreprocessor', mean=[128., 64., 32.], std=[64., 32., 16.],
+                 to_rgb=True)
+HOG_ALGORITHMS = {
+    'FastMIM': (dict(ALGORITHMS['FastMIM'][0], neck=dict(ALGORITHMS['FastMIM'][0]['neck'],
+                                                         out_channels=108)), 32, 16),
+    'MixMAE': (dict(ALGORITHMS['MixMAE'][0], neck=dict(ALGORITHMS['MixMAE'][0]['neck'],
+                                                       out_channels=432)), 128, 32),
+}
+
+
+def build_hog(name, target_generator, preprocessor=EXACT_PRE):
+    cfg = copy.deepcopy(HOG_ALGORITHMS[name][0])
+    cfg.update(data_preprocessor=preprocessor, target_generator=target_generator)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def hog_batch(name, with_target, **kwargs):
+    _, size, stride = HOG_ALGORITHMS[name]
+    return batch(name, with_target, size=size,
+                 target=dict(type='HOGTarget', token_stride=stride), **kwargs)
+
+
+@pytest.mark.parametrize('name', sorted(HOG_ALGORITHMS))
+def test_hog_loss_is_the_same_with_the_target_on_either_side(name):
+    stride = HOG_ALGORITHMS[name][2]
+    torch.manual_seed(0)
+    computed = build_hog(name, dict(type='HOGTargetGenerator', token_stride=stride)).eval()
+    read = build_hog(name, dict(type='DataSampleTarget', key=HOG_KEY, pixel_space=False)).eval()
+    read.load_state_dict(computed.state_dict())
+    assert read.target_from_pipeline
+    expected = loss(computed, hog_batch(name, with_target=False))['loss']
+    got = loss(read, hog_batch(name, with_target=True))['loss']
+    torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-6)
+    # The loss is scored against the data samples' target: another target, another loss.
+    data = hog_batch(name, with_target=True)
+    for sample in data['data_samples']:
+        sample.set_field(sample.get(HOG_KEY).roll(1, dims=0), HOG_KEY)
+    assert not torch.allclose(loss(read, data)['loss'], expected)
+
+
+def test_fastmim_hog_target_with_wrong_token_count_is_an_error_naming_the_key():
+    model = build_hog('FastMIM', dict(type='DataSampleTarget', key=HOG_KEY, pixel_space=False))
+    data = batch('FastMIM', True, size=32, target=dict(type='HOGTarget', token_stride=8))
+    with pytest.raises(ValueError, match=f"'{HOG_KEY}' gives 16 target tokens for a 2x2"):
+        loss(model, data)
+
+
+def test_fastmim_hog_target_without_a_reader_is_an_error_naming_the_key():
+    model = build_hog('FastMIM', dict(type='HOGTargetGenerator'))
+    with pytest.raises(ValueError, match=f"carry '{HOG_KEY}'.*HOGTargetGenerator"):
+        loss(model, hog_batch('FastMIM', with_target=True))

@@ -37,13 +37,15 @@ class GeneratedImageDataset(torch.utils.data.Dataset):
         return self.pipeline(dict(img=self.images[index % len(self.images)].copy()))
 
 
-def loader(args, transforms):
-    """``make_inputs`` of a row that reads batches from a DataLoader with ``LOADER_WORKERS``."""
+def loader(args, transforms, img_size=None):
+    """``make_inputs`` of a row that reads batches from a DataLoader with ``LOADER_WORKERS``;
+    the generated images are a little larger than ``img_size`` (default ``--img-size``)."""
     from mmengine.dataset import default_collate
 
     def make():
         return torch.utils.data.DataLoader(
-            GeneratedImageDataset(transforms, args.img_size), batch_size=args.batch_size,
+            GeneratedImageDataset(transforms, img_size or args.img_size),
+            batch_size=args.batch_size,
             num_workers=LOADER_WORKERS, collate_fn=default_collate)
 
     return make

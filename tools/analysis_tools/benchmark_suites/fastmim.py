@@ -12,9 +12,15 @@ in the training step (MAE encodes the 25% visible tokens only), counted on the m
 the step). Recipes: mask ratio 0.75 and 16/32-px blocks for FastMIM, decoders ViT-B 1x256 and
 Swin-B 4x256 (paper Table 16); MAE 75% with the 8x512 decoder; MaskFeat 40% block masks with
 MMPretrain's HOGGenerator; SimMIM 60% of 32-px cells with a linear decoder.
+
+The ``fastmim_loader_*`` pair reads batches from a 2-worker DataLoader (generated images,
+FastMIM's crop and flip) and times the ViT step at 128 px with the data loading included: HOG
+target computed in the model (``fastmim_loader_model_hog``) vs in the pipeline workers
+(``fastmim_loader_pipe_hog``).
 """
 import torch
 
+from ._common import loader
 from .registry import register_row, register_suite
 
 SIMMIM_REFERENCE_ROW = 'mmpretrain_simmim_swin_224'
@@ -51,7 +57,10 @@ def random_images(args, size: int):
     return lambda: (torch.randn(args.batch_size, 3, size, size), [])
 
 
-def build_fastmim(args, backbone: dict, width: int, block: int, dec_depth: int):
+def build_fastmim(args, backbone: dict, width: int, block: int, dec_depth: int,
+                  target_generator=None, make_inputs=None):
+    """FastMIM with the HOG target (model side unless ``target_generator`` says otherwise) on
+    random 128-px images, or on what ``make_inputs`` gives."""
     from mmpretrain.registry import MODELS
     size = 128
     model = MODELS.build(dict(
@@ -60,16 +69,20 @@ def build_fastmim(args, backbone: dict, width: int, block: int, dec_depth: int):
         neck=dict(type='FastMIMDecoder', in_channels=width, out_channels=27 * (block // 8)**2,
                   embed_dims=256, depth=dec_depth),
         head=dict(type='FastMIMHead', patch_size=block),
-        target_generator=dict(type='HOGTargetGenerator', token_stride=block)))
+        target_generator=target_generator or dict(type='HOGTargetGenerator',
+                                                  token_stride=block)))
     attach_encoder_gflops(model, backbone, size)
-    return model, random_images(args, size)
+    return model, make_inputs or random_images(args, size)
+
+
+def fastmim_vit_backbone(args) -> dict:
+    return dict(type='FastMIMViT', arch=args.vit_arch, img_size=128, patch_size=16,
+                out_type='raw')
 
 
 @register_row('fastmim_vit_128', suite='fastmim')
 def build_fastmim_vit(args):
-    backbone = dict(type='FastMIMViT', arch=args.vit_arch, img_size=128, patch_size=16,
-                    out_type='raw')
-    return build_fastmim(args, backbone, vit_arch(args)['embed_dims'], 16, 1)
+    return build_fastmim(args, fastmim_vit_backbone(args), vit_arch(args)['embed_dims'], 16, 1)
 
 
 @register_row('mmpretrain_mae_vit_224', suite='fastmim')
@@ -153,3 +166,31 @@ def build_simmim_swin_192(args):
 @register_row(SIMMIM_REFERENCE_ROW, suite='fastmim')
 def build_simmim_swin_224(args):
     return build_simmim_swin(args, 224, 7)
+
+
+def fastmim_loader_transforms(target: bool):
+    """FastMIM's train pipeline after decoding (128-px RandomResizedCrop, flip); with
+    ``target`` the HOG target too (BGR image -> RGB features, as the preprocessor's to_rgb)."""
+    transforms = [dict(type='RandomResizedCrop', scale=128, crop_ratio_range=(0.2, 1.0),
+                       backend='pillow', interpolation='bicubic'),
+                  dict(type='RandomFlip', prob=0.5)]
+    if target:
+        transforms.append(dict(type='HOGTarget', token_stride=16))
+    transforms.append(dict(type='PackInputs', algorithm_keys=['hog_target'] if target else []))
+    return transforms
+
+
+# The pair below times FastMIM ViT @128 with the data loading (2 workers) included: the HOG
+# target in the model vs in the pipeline workers, so the table shows what moving it buys.
+@register_row('fastmim_loader_model_hog', suite='fastmim')
+def build_fastmim_loader_model_target(args):
+    return build_fastmim(args, fastmim_vit_backbone(args), vit_arch(args)['embed_dims'], 16, 1,
+                         make_inputs=loader(args, fastmim_loader_transforms(False), 128))
+
+
+@register_row('fastmim_loader_pipe_hog', suite='fastmim')
+def build_fastmim_loader_pipeline_target(args):
+    return build_fastmim(args, fastmim_vit_backbone(args), vit_arch(args)['embed_dims'], 16, 1,
+                         target_generator=dict(type='DataSampleTarget', key='hog_target',
+                                               pixel_space=False),
+                         make_inputs=loader(args, fastmim_loader_transforms(True), 128))
