@@ -99,3 +99,34 @@ def build_mini_mixmae(img_size=128, window_size=(8, 8, 8, 4)):
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.02)
     return model
+
+
+def train_recording(cfg, work_dir, name):
+    """Train a fp32 Runner from `cfg` (its few iterations, then the loop's final validation).
+
+    Returns the runner and a hook holding the backbone's weights when training started
+    (`state`) and the validation metrics (`metrics`)."""
+    import uuid
+
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+
+    class Recorder(Hook):
+
+        def before_train(self, runner):
+            self.state = {k: v.detach().clone()
+                          for k, v in runner.model.backbone.state_dict().items()}
+
+        def after_val_epoch(self, runner, metrics=None):
+            self.metrics = metrics
+
+    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU; the param groups are the same
+    cfg.optim_wrapper.pop('loss_scale', None)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'{name}_{uuid.uuid4().hex[:8]}'
+    cfg.log_level = 'WARNING'
+    runner = Runner.from_cfg(cfg)
+    recorder = Recorder()
+    runner.register_hook(recorder)
+    runner.train()
+    return runner, recorder

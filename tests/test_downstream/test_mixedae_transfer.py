@@ -3,15 +3,12 @@
 MixedAE pretraining checkpoint."""
 import math
 import os.path as osp
-import uuid
 
 import pytest
 import torch
-from _downstream_data import TEST_CONFIGS
+from _downstream_data import TEST_CONFIGS, train_recording
 from mmengine.config import Config
-from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
-from mmengine.runner import Runner
 from mmpretrain.models.utils import resize_pos_embed
 
 from mixmim_mm.converters import save_checkpoint_file
@@ -45,27 +42,9 @@ def mixedae_checkpoint(folder, embed_dims, num_layers, num_heads):
                   if k.startswith('backbone.')}
 
 
-class Recorder(Hook):
-
-    def before_train(self, runner):
-        self.state = {k: v.detach().clone() for k, v in runner.model.backbone.state_dict().items()}
-
-    def after_val_epoch(self, runner, metrics=None):
-        self.metrics = metrics
-
-
 def train(cfg, ckpt, work_dir):
     cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
-    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU
-    cfg.optim_wrapper.pop('loss_scale', None)
-    cfg.work_dir = str(work_dir)
-    cfg.experiment_name = f'mixedae_{uuid.uuid4().hex[:8]}'
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    recorder = Recorder()
-    runner.register_hook(recorder)
-    runner.train()  # 2 iterations, then the loop's final validation
-    return runner, recorder
+    return train_recording(cfg, work_dir, 'mixedae')
 
 
 def assert_every_encoder_weight_loaded(state, pretrained, grid, new_grid, skip=()):

@@ -7,9 +7,10 @@
 #
 # Deviation from BEiT, stated plainly: the encoder is the plain MMPretrain ViT that MixedAE
 # pretrains (absolute position embedding interpolated to the 32 x 32 grid, qkv bias, no layer
-# scale) instead of mmseg's BEiT-style `MAE` backbone, whose relative position bias, q/v-only
-# bias and layer scale have no pretrained weights (mmseg would drop our qkv bias silently).
-# It loads loudly: a missing or unused encoder weight raises.
+# scale) instead of mmseg's BEiT-style `MAE` backbone, whose relative position bias and layer
+# scale have no pretrained weights (its qkv bias is a full one, as ours: nothing is dropped, see
+# tests/test_downstream/test_fastmim_transfer_configs.py) and which loads with strict=False,
+# without a word. This one loads loudly: a missing or unused encoder weight raises.
 #
 # Pretrained weights: a MixedAE pretraining checkpoint (`backbone.*`) or the output of
 # tools/model_converters/mixedae_to_backbone.py, e.g.

@@ -6,7 +6,11 @@
 # betas (0.9, 0.999), weight decay 0.05, layer-wise decay 0.75 and cosine decay
 # (mmseg's MAE config: lr 1e-4, decay 0.65, poly). The paper reports mIoU averaged over two runs.
 #
-# mmseg's MAE backbone loads a bare backbone state dict (no ``backbone.`` prefix); extract it from
+# mmseg's MAE backbone has a full qkv bias (BEiT's q/v-only bias is not used), so every weight of
+# an MMPretrain ViT loads, and the added relative position bias (zeros) and layer scale (ones)
+# start neutral (tests/test_downstream/test_fastmim_transfer_configs.py). It loads with
+# strict=False and says nothing: a checkpoint with ``backbone.``-prefixed keys loads NO weight.
+# So pass a bare backbone state dict (no ``backbone.`` prefix); extract it from
 # a PixMIM checkpoint first (see configs/pixmim/README.md) and pass it with
 #   --cfg-options model.pretrained=pretrain/pixmim_vit-base-p16_backbone.pth
 _base_ = 'mmseg::mae/mae-base_upernet_8xb2-amp-160k_ade20k-512x512.py'
