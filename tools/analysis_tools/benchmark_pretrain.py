@@ -227,7 +227,7 @@ def row_runs(names: List[str], args) -> List[tuple]:
 
 
 def print_table(rows: List[dict]):
-    header = (f"{'row':<28}{'prec':>6}{'img':>5}{'batch':>6}{'step s':>10}{'img/s':>9}"
+    header = (f"{'row':<30}{'prec':>6}{'img':>5}{'batch':>6}{'step s':>10}{'img/s':>9}"
               f"{'peak MB':>10}{'step/ref':>10}{'per-img/ref':>13}{'vs fp32':>9}"
               f"{'enc GFLOPs':>12}")
     print(header)
@@ -239,7 +239,7 @@ def print_table(rows: List[dict]):
             ref['step_time_s'] / ref['batch_size']) if ref else float('nan')
         twin = fp32_twin_of(r, rows)
         vs_fp32 = r['step_time_s'] / twin['step_time_s'] if twin else float('nan')
-        print(f"{r['name']:<28}{r.get('precision', 'fp32'):>6}{r['img_size']:>5}"
+        print(f"{r['name']:<30}{r.get('precision', 'fp32'):>6}{r['img_size']:>5}"
               f"{r['batch_size']:>6}{r['step_time_s']:>10.3f}{r['images_per_s']:>9.2f}"
               f"{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}{vs_fp32:>9.3f}"
               f"{r.get('encoder_gflops', float('nan')):>12.2f}")
