@@ -11,8 +11,7 @@ from mmpretrain.registry import MODELS
 
 from ..utils.group_attention import (attend_within_groups, spatial_reduction_layouts,
                                      split_heads)
-from ..utils.mask_sampling import upsample_group_ids
-from ..utils.mixing import mix_tokens
+from ..utils.mixing import mix_images
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.window_attention import GroupLayout
 from .mixing_encoder import MixingEncoder, pyramid_layer_depth
@@ -136,9 +135,9 @@ class MixMAEPVT(LoudPretrainedMixin, MixingEncoder, PyramidVisionTransformer):
         outs = []
         for i, (patch_embed, blocks, norm) in enumerate(self.layers):
             if i == 0:
-                x, hw = patch_embed(x)
-                ids = upsample_group_ids(group_ids, hw)
-                x = mix_tokens(x.view(x.shape[0], *hw, -1), plan, ids).flatten(1, 2)
+                # Patches never straddle cells: mixing pixels equals mixing the embedded
+                # tokens, and embeds M mixed images instead of all B.
+                x, hw = patch_embed(mix_images(x, plan, group_ids))
             else:
                 x, hw = patch_embed(nlc_to_nchw(x, hw))
             q_layout, k_layout = spatial_reduction_layouts(group_ids, hw, self.sr_ratios[i])

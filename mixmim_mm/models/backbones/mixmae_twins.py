@@ -11,7 +11,7 @@ from mmpretrain.registry import MODELS
 from ..utils.group_attention import (attend_within_groups, spatial_reduction_layouts,
                                      split_heads)
 from ..utils.mask_sampling import upsample_group_ids
-from ..utils.mixing import mix_tokens
+from ..utils.mixing import mix_images
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.window_attention import GroupLayout, same_group_mask, window_partition, window_reverse
 from .mixing_encoder import MixingEncoder, pyramid_layer_depth
@@ -57,23 +57,34 @@ def gsa_within_groups(attn: nn.Module, x: torch.Tensor, hw, q_layout: GroupLayou
     return attn.out_drop(attn.proj_drop(attn.proj(out)))
 
 
-def cpe_within_groups(cpe: nn.Module, x: torch.Tensor, ids: torch.Tensor,
-                      num_groups: int) -> torch.Tensor:
+def cpe_within_groups(cpe: nn.Module, x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """Conditional position encoding that does not reach across images.
 
-    The 3x3 depthwise convolution is applied to each image's tokens with the other
-    images' tokens zeroed, and each token keeps the result of its own image: exactly
-    what the image would get alone with zeros where its other cells would be.
+    Each token gets what its image alone would get with zeros where the other images'
+    tokens are: the 3x3 depthwise convolution is written out tap by tap, and a tap
+    whose neighbour belongs to another image (or lies outside the map) contributes
+    nothing. One pass over the mixed map instead of one convolution per image.
+
+    Args:
+        cpe (nn.Module): MMPretrain's ``ConditionalPositionEncoding`` (stride 1).
+        x (torch.Tensor): ``(B, H, W, C)`` tokens.
+        ids (torch.Tensor): ``(B, H, W)`` group ids.
     """
+    if cpe.stride != 1:
+        raise ValueError(f'cpe_within_groups needs a stride-1 position encoding, got '
+                         f'stride={cpe.stride}')
     b, h, w, c = x.shape
-    feat = x.permute(0, 3, 1, 2)
-    masks = torch.stack([ids == g for g in range(num_groups)], 1)[:, :, None]  # (B,G,1,H,W)
-    masks = masks.to(x.dtype)
-    per_group = cpe.proj((feat[:, None] * masks).flatten(0, 1)).view(b, num_groups, c, h, w)
-    out = (per_group * masks).sum(1)
-    if cpe.stride == 1:
-        out = out + feat
-    return out.permute(0, 2, 3, 1)
+    weight = cpe.proj.weight.view(c, 9).t()  # (taps, C), row 4 is the centre
+    padded = F.pad(x, (0, 0, 1, 1, 1, 1))
+    padded_ids = F.pad(ids, (1, 1, 1, 1), value=-1)
+    out = x * (weight[4] + 1)  # the centre tap and the residual: always the same image
+    if cpe.proj.bias is not None:
+        out = out + cpe.proj.bias
+    for tap in (0, 1, 2, 3, 5, 6, 7, 8):
+        dy, dx = divmod(tap, 3)
+        same = (padded_ids[:, dy:dy + h, dx:dx + w] == ids)[..., None]
+        out = out + torch.where(same, padded[:, dy:dy + h, dx:dx + w], 0.) * weight[tap]
+    return out
 
 
 @MODELS.register_module()
@@ -133,13 +144,14 @@ class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
     def mixed_stages(self, x: torch.Tensor, plan: torch.Tensor,
                      group_ids: torch.Tensor) -> List[torch.Tensor]:
         """Token maps ``(M, H_i, W_i, C_i)`` of every stage for mixed inputs."""
-        num_groups = plan.shape[1]
         outs = []
         for i in range(self.num_stage):
+            if i == 0:
+                # Patches never straddle cells: mixing pixels equals mixing the embedded
+                # tokens, and embeds M mixed images instead of all B.
+                x = mix_images(x, plan, group_ids)
             x, hw = self.patch_embeds[i](x)
             ids = upsample_group_ids(group_ids, hw)
-            if i == 0:
-                x = mix_tokens(x.view(x.shape[0], *hw, -1), plan, ids).flatten(1, 2)
             x = self.position_encoding_drops[i](x)
             q_layout, k_layout = spatial_reduction_layouts(group_ids, hw, self.sr_ratios[i])
             for j, block in enumerate(self.stages[i]):
@@ -155,8 +167,7 @@ class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
                 x = x + block.drop_path(block.ffn(block.norm2(x)))
                 if j == 0:
                     x = cpe_within_groups(self.position_encodings[i],
-                                          x.view(x.shape[0], *hw, -1), ids,
-                                          num_groups).flatten(1, 2)
+                                          x.view(x.shape[0], *hw, -1), ids).flatten(1, 2)
             x = getattr(self, f'norm_after_stage{i}')(x)
             outs.append(x.view(x.shape[0], *hw, -1))
             x = outs[-1].permute(0, 3, 1, 2)

@@ -42,10 +42,8 @@ def attend_within_groups(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     out = F.scaled_dot_product_attention(
         regroup(q, q_layout), regroup(k, k_layout), regroup(v, k_layout),
         attn_mask=k_layout.key_mask.to(q.dtype), dropout_p=dropout)
-    out = out.transpose(1, 2).reshape(-1, heads * d)[q_layout.valid]
-    flat = out.new_zeros(b * n, heads * d).index_copy(
-        0, q_layout.flat_index[q_layout.valid], out)
-    return flat.view(b, n, heads * d)
+    out = out.transpose(1, 2).reshape(-1, heads * d).index_select(0, q_layout.restore_index)
+    return out.view(b, n, heads * d)
 
 
 def spatial_reduction_layouts(group_ids: torch.Tensor, size, sr_ratio: int):

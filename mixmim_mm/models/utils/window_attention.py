@@ -111,6 +111,12 @@ class GroupLayout:
         self.key_mask = torch.zeros(valid.shape, device=group_ids.device).masked_fill_(
             ~valid, float('-inf')).flatten(0, 1)[:, None, None, :]
         self.num_sequences, self.size = b * num_groups, size
+        # Where each of the B*n tokens sits among the regrouped rows: going back is a
+        # gather, whose gradient is cheaper on CPU than that of a boolean selection
+        # followed by a scatter.
+        slots = torch.arange(self.valid.numel(), device=group_ids.device)
+        self.restore_index = torch.empty(b * n, dtype=torch.long, device=group_ids.device)
+        self.restore_index[self.flat_index[self.valid]] = slots[self.valid]
         self._rel_index = {}
 
     def relative_position_index(self, window: Tuple[int, int], table_window: int):

@@ -28,7 +28,7 @@ def test_group_aware_position_encoding_equals_the_image_alone_with_the_others_ze
     from mixmim_mm.models.backbones.mixmae_twins import cpe_within_groups
     x = torch.randn(1, 8, 8, 8)
     ids = torch.randint(0, 3, (1, 8, 8))
-    out = cpe_within_groups(cpe, x, ids, 3)
+    out = cpe_within_groups(cpe, x, ids)
     for g in range(3):
         alone = x * (ids == g)[..., None]
         ref = cpe(alone.flatten(1, 2), (8, 8)).view(1, 8, 8, 8)
