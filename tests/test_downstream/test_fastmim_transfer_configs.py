@@ -283,3 +283,72 @@ def test_vit_ade20k_layer_decay_reaches_the_mae_backbone(fastmim_vit_ade_run):
     assert scales['backbone.layers.3.attn.qkv.bias'] == pytest.approx(0.65)
     assert scales['backbone.patch_embed.projection.weight'] == pytest.approx(0.65**5)
     assert scales['decode_head.fpn_bottleneck.conv.weight'] == 1.0
+
+
+# The ViT-B COCO config is PixMIM's (simple feature pyramid, LSJ) with the loud ViT and Table 13's
+# optimisation; run it at tiny width from a FastMIM ViT checkpoint pretrained at 32 px (2x2 grid,
+# standing for 128 px's 8x8) and detected at 128 px (8x8 grid).
+COCO_VIT = 'mmdetection/mask-rcnn_vit-base-p16-sfp_8xb4-lsj-100e_coco.py'
+TINY_COCO_VIT = dict(embed_dims=64, num_layers=2, num_heads=2, feedforward_channels=128)
+
+
+@pytest.fixture(scope='module')
+def fastmim_vit_coco_run(coco_root, tmp_path_factory):
+    import torch
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS
+    pre = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fastmim',
+                                   'fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px.py'))
+    pre.model.backbone.update(arch=TINY_COCO_VIT, img_size=32)
+    pre.model.neck.update(in_channels=64, embed_dims=16)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(pre.model)
+    model.init_weights()
+    with torch.no_grad():  # no weight left at a value an initialiser could reproduce
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    ckpt = str(tmp_path_factory.mktemp('fastmim_vit_coco') / 'epoch_800.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    pretrained = {k[len('backbone.'):]: v.clone() for k, v in model.state_dict().items()
+                  if k.startswith('backbone.')}
+
+    real = Config.fromfile(osp.join(BENCHMARKS, COCO_VIT))
+    cfg = Config.fromfile(osp.join(TEST_CONFIGS, 'mask-rcnn_vit-tiny-p16-sfp_1xb2-2iter_'
+                                   'generated-coco.py'))
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        loader.dataset.data_root = coco_root + '/'
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        evaluator.ann_file = osp.join(coco_root, 'annotations', 'val.json')
+    cfg.model.backbone.type = real.model.backbone.type
+    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
+    runner, recorder = train_with_real_optimisation(cfg, real, tmp_path_factory.mktemp('work'))
+    return runner, recorder, pretrained, real
+
+
+def test_vit_coco_config_is_pixmims_with_the_loud_vit_and_table13(fastmim_vit_coco_run):
+    *_, real = fastmim_vit_coco_run
+    assert real.model.backbone.type == 'mmpretrain.LoudVisionTransformer'
+    assert real.model.backbone.init_cfg.type == 'Pretrained'
+    assert real.optim_wrapper.optimizer.lr == 8e-5 and real.optim_wrapper.optimizer.weight_decay == 0.1
+    assert real.train_dataloader.batch_size == 4
+
+
+def test_vit_coco_trains_two_iterations_and_evaluates(fastmim_vit_coco_run):
+    import math
+    runner, recorder, *_ = fastmim_vit_coco_run
+    assert runner.iter == 2
+    assert math.isfinite(runner.message_hub.get_scalar('train/loss').current())
+    assert 'coco/bbox_mAP' in recorder.metrics and 'coco/segm_mAP' in recorder.metrics
+
+
+def test_vit_coco_backbone_starts_from_every_encoder_weight(fastmim_vit_coco_run):
+    import torch
+    _, recorder, pretrained, _ = fastmim_vit_coco_run
+    for key, value in pretrained.items():
+        if key == 'ln1.weight' or key == 'ln1.bias':
+            assert key not in recorder.state  # final_norm=False: the pyramid's own norms
+        elif key == 'pos_embed':  # 2x2 grid of the 32 px pretraining, resized to 8x8
+            assert recorder.state[key].shape[-2] - value.shape[-2] == 64 - 4
+        else:
+            assert torch.equal(recorder.state[key], value), key
