@@ -151,29 +151,35 @@ TINY_MAE = dict(img_size=(64, 64), embed_dims=32, num_layers=4, num_heads=2, mlp
                 out_indices=[0, 1, 2, 3])
 
 
-@pytest.fixture(scope='module')
-def fastmim_vit_backbone(tmp_path_factory):
-    """A bare backbone state dict from a tiny FastMIM ViT pretraining checkpoint (32 px).
-
-    The model is the real ViT-B pretraining config's at tiny width, saved as the Runner saves
-    it; the backbone is extracted with the README's one-line `backbone.` filter."""
+def save_tiny_fastmim_vit(arch, folder):
+    """Save a FastMIM ViT pretraining checkpoint (the real ViT-B config's model at tiny width
+    ``arch``, 32 px: a 2x2 grid standing for 128 px's 8x8) as the Runner saves it; returns its
+    path. Every weight is moved off the value an initialiser could reproduce."""
     import torch
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fastmim',
                                    'fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px.py'))
-    cfg.model.backbone.update(arch=TINY_VIT, img_size=32)
-    cfg.model.neck.update(in_channels=32, embed_dims=16)
+    cfg.model.backbone.update(arch=arch, img_size=32)
+    cfg.model.neck.update(in_channels=arch['embed_dims'], embed_dims=16)
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
     model.init_weights()
-    with torch.no_grad():  # no weight left at a value an initialiser could reproduce
+    with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.02)
-    folder = tmp_path_factory.mktemp('fastmim_vit')
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, folder / 'epoch_800.pth')
-    sd = torch.load(folder / 'epoch_800.pth', map_location='cpu')['state_dict']
+    return folder / 'epoch_800.pth'
+
+
+@pytest.fixture(scope='module')
+def fastmim_vit_backbone(tmp_path_factory):
+    """A bare backbone state dict from a tiny FastMIM ViT pretraining checkpoint (32 px),
+    extracted with the README's one-line `backbone.` filter."""
+    import torch
+    folder = tmp_path_factory.mktemp('fastmim_vit')
+    sd = torch.load(save_tiny_fastmim_vit(TINY_VIT, folder), map_location='cpu')['state_dict']
     bare = {k[9:]: v for k, v in sd.items() if k.startswith('backbone.')}
     torch.save(bare, folder / 'fastmim_vit-tiny_backbone.pth')
     return str(folder / 'fastmim_vit-tiny_backbone.pth'), bare
@@ -295,22 +301,9 @@ TINY_COCO_VIT = dict(embed_dims=64, num_layers=2, num_heads=2, feedforward_chann
 @pytest.fixture(scope='module')
 def fastmim_vit_coco_run(coco_root, tmp_path_factory):
     import torch
-    from mmengine.registry import DefaultScope
-    from mmpretrain.registry import MODELS
-    pre = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fastmim',
-                                   'fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px.py'))
-    pre.model.backbone.update(arch=TINY_COCO_VIT, img_size=32)
-    pre.model.neck.update(in_channels=64, embed_dims=16)
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(pre.model)
-    model.init_weights()
-    with torch.no_grad():  # no weight left at a value an initialiser could reproduce
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.02)
-    ckpt = str(tmp_path_factory.mktemp('fastmim_vit_coco') / 'epoch_800.pth')
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
-    pretrained = {k[len('backbone.'):]: v.clone() for k, v in model.state_dict().items()
+    ckpt = str(save_tiny_fastmim_vit(TINY_COCO_VIT, tmp_path_factory.mktemp('fastmim_vit_coco')))
+    pretrained = {k[len('backbone.'):]: v for k, v in
+                  torch.load(ckpt, map_location='cpu')['state_dict'].items()
                   if k.startswith('backbone.')}
 
     real = Config.fromfile(osp.join(BENCHMARKS, COCO_VIT))
