@@ -19,7 +19,7 @@ from typing import Dict, Optional
 
 import torch
 
-from ..models.utils.pretrained import register_checkpoint_format
+from ..models.utils.pretrained import register_checkpoint_format, select_prefix
 from .checkpoint_io import check_keys, save_checkpoint_file
 
 FORMATS = ('mixmim_mm', 'official', 'mmpretrain')
@@ -132,15 +132,7 @@ def backbone_state_dict(state_dict: Dict[str, torch.Tensor],
                          f'"layers.0.blocks.0.norm1.weight" (authors) or '
                          f'"backbone.layers.0.blocks.0.ln1.weight" (MMPretrain); found '
                          f'{sorted(state_dict)[:8]}')
-    if prefix is None:
-        whole_model = any(k.startswith('backbone.') for k in state_dict)
-        prefix = 'backbone.' if whole_model else ''
-    backbone = OrderedDict(
-        (k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
-    if not backbone:
-        heads = sorted({k.split('.')[0] + '.' for k in state_dict})
-        raise ValueError(f'no key of {source} starts with prefix={prefix!r}; its keys start '
-                         f'with {heads[:10]}')
+    backbone = OrderedDict(select_prefix(state_dict, prefix, source))
     # Pretraining-only parts of the encoder are not needed downstream.
     backbone = OrderedDict((k, v) for k, v in backbone.items() if not k.startswith('mix_embeds.'))
     check_backbone_keys(backbone, '', source)

@@ -11,7 +11,7 @@ from typing import Dict, Optional
 
 import torch
 
-from ..models.utils.pretrained import _select_prefix
+from ..models.utils.pretrained import select_prefix
 from .checkpoint_io import check_keys
 
 
@@ -48,7 +48,7 @@ def vit_backbone_state_dict(state_dict: Dict[str, torch.Tensor], prefix: Optiona
         ValueError: If no key has the prefix or the keys are not a complete ViT.
     """
     # The prefix rule of the loud loader, so the converter and loading agree.
-    backbone = _select_prefix(state_dict, prefix, source)
+    backbone = select_prefix(state_dict, prefix, source)
     arch = infer_vit_arch(backbone)
     check_keys(backbone, expected_vit_keys(arch['num_layers'], arch['final_norm']), source)
     return backbone

@@ -80,7 +80,10 @@ def _convert_format(module: nn.Module, state: Dict[str, torch.Tensor], source: s
     return state
 
 
-def _select_prefix(state: Dict[str, torch.Tensor], prefix: Optional[str], source: str):
+def select_prefix(state: Dict[str, torch.Tensor], prefix: Optional[str],
+                  source: str) -> Dict[str, torch.Tensor]:
+    """The tensors under ``prefix`` with it removed; ``'backbone.'`` when None and the state
+    holds a whole model, else all. Raises naming ``source`` when no key has the prefix."""
     if prefix is None:
         prefix = 'backbone.' if any(k.startswith('backbone.') for k in state) else ''
     selected = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
@@ -117,7 +120,7 @@ def load_pretrained(module: nn.Module,
             shape, or an encoder weight of the checkpoint is not in the model.
     """
     state = _convert_format(module, read_checkpoint(checkpoint), checkpoint)
-    state = _select_prefix(state, prefix, checkpoint)
+    state = select_prefix(state, prefix, checkpoint)
     adapt = getattr(module, 'adapt_pretrained_state', None)
     if adapt is not None:
         state = adapt(state, checkpoint)
