@@ -231,6 +231,8 @@ def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
                              '--device', 'cpu'])
     result = bench.run_row(args)
     assert result['suite'] == 'mixmae-backbones' and result['step_time_s'] > 0
+    assert 0 < result['optimizer_time_s'] < result['step_time_s']
+    assert result['train_gflops_per_image'] > 0
 
 
 def test_both_precisions_run_ours_twice_and_mmpretrain_in_fp32(bench):
@@ -259,7 +261,8 @@ def test_bf16_row_runs_its_forward_under_bf16_autocast(bench, monkeypatch):
                              '--precision', 'bf16'])
     result = bench.run_row(args)
     assert result['precision'] == 'bf16'
-    assert dtypes == [torch.bfloat16]
+    # The untimed FLOP-counting pass and the one timed step both run in bf16.
+    assert dtypes == [torch.bfloat16] * 2
 
 
 def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path, capsys):
@@ -282,7 +285,8 @@ def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path,
     bf16_line = next(line for line in table.splitlines()
                      if line.startswith('ours_group_4img') and 'bf16' in line)
     # step/ref against MMPretrain's fp32 step (1/4), vs fp32 against our fp32 step (1/2).
-    assert bf16_line.split()[-4:-1] == ['0.250', '0.250', '0.500']  # then enc GFLOPs
+    # then GFLOP/img, flop/ref, enc GFLOPs (not reported by these fake rows)
+    assert bf16_line.split()[-6:-3] == ['0.250', '0.250', '0.500']
 
 
 def test_fastmim_loader_rows_differ_only_in_where_the_hog_target_is_made(bench):
@@ -306,3 +310,63 @@ def test_fastmim_loader_pipe_row_runs_a_timed_step(bench):
     row = bench.run_row(args)
     assert row['suite'] == 'fastmim' and row['img_size'] == 128 and row['step_time_s'] > 0
     assert 'target_generator_s' not in row
+
+
+class LinearLoss(torch.nn.Module):
+    """``loss`` = sum of one linear layer's outputs; its FLOPs are known in closed form."""
+
+    def __init__(self, attention: bool = False):
+        super().__init__()
+        self.proj = torch.nn.Linear(16, 48)
+        self.attention = attention
+
+    def loss(self, inputs, data_samples=None):
+        out = self.proj(inputs)
+        if self.attention:  # (B, L, 48) -> q, k, v of 2 heads of 8
+            q, k, v = (t.unflatten(-1, (2, 8)).transpose(1, 2) for t in out.chunk(3, -1))
+            out = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        return dict(loss=out.sum(), acc=out.mean())
+
+
+def test_step_flops_count_forward_and_backward_matmuls(bench):
+    # Forward x @ W.T and the weight gradient; the input needs no gradient.
+    flops = bench.count_step_flops(LinearLoss(), torch.randn(5, 7, 16), [])
+    assert flops == 2 * (2 * 5 * 7 * 16 * 48)
+
+
+def test_step_flops_count_attention_on_cpu(bench):
+    from torch.utils.flop_counter import sdpa_backward_flop_count, sdpa_flop_count
+    flops = bench.count_step_flops(LinearLoss(attention=True), torch.randn(5, 7, 16), [])
+    shape = (5, 2, 7, 8)
+    attention = sdpa_flop_count(shape, shape, shape) + \
+        sdpa_backward_flop_count(shape, shape, shape, shape)
+    linear = 2 * (2 * 5 * 7 * 16 * 48)
+    assert flops == linear + attention
+
+
+def test_several_batch_sizes_pair_each_row_with_the_reference_at_its_size(
+        bench, monkeypatch, tmp_path, capsys):
+    def fake_run(args, name, precision='fp32'):
+        # Per image the reference costs 1 s at 8 and 2 s at 16; ours 0.5 s at 8, 0.25 s at 16.
+        per_image = args.batch_size / 8 if name == 'simmim_style_pvt-l' else 4. / args.batch_size
+        return dict(name=name, suite='mixmae-backbones', batch_size=args.batch_size,
+                    precision=precision, step_time_s=per_image * args.batch_size,
+                    images_per_s=0., peak_mem_mb=1., device='cpu', threads=1, amp=False,
+                    img_size=224, arch='base', vit_arch='b', steps=1)
+
+    monkeypatch.setattr(bench, 'run_isolated', fake_run)
+    out = tmp_path / 'rows.json'
+    bench.main(['--rows', 'mixmae_group_4img_pvt-l', 'simmim_style_pvt-l', '--batch-size', '8',
+                '16', '--out', str(out)])
+    rows = json.loads(out.read_text())
+    assert [(r['name'], r['batch_size']) for r in rows] == [
+        ('mixmae_group_4img_pvt-l', 8), ('simmim_style_pvt-l', 8),
+        ('mixmae_group_4img_pvt-l', 16), ('simmim_style_pvt-l', 16)]
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()
+             if line.startswith('mixmae_group_4img_pvt-l')]
+    assert [(line[3], line[9]) for line in lines] == [('8', '0.500'), ('16', '0.125')]
+
+
+def test_a_single_row_runs_one_batch_size(bench):
+    with pytest.raises(SystemExit):
+        bench.parse_args(['--row', 'simmim_style_pvt-l', '--batch-size', '8', '16'])

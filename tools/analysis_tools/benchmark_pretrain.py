@@ -2,7 +2,12 @@
 
 Each row is one train step (forward, backward, AdamW step) of a pretraining model on the
 same encoder size, batch and device; after warm-up steps the median of the timed steps
-is reported, with images/s and peak memory. Every row runs in a fresh subprocess. On CUDA
+is reported, with images/s, peak memory, the AdamW step alone (``opt s``: a cost per step,
+which small batches do not amortise) and the forward+backward FLOPs per image of one step
+counted by ``torch.utils.flop_counter`` (``GFLOP/img``; matmuls, convolutions and attention),
+so that a time ratio can be read against the arithmetic (``flop/ref``). Every row runs in a
+fresh subprocess. Several ``--batch-size`` values run every row at each size, every ratio
+against the reference at the same size. On CUDA
 the peak memory is the allocator's peak; on CPU it is the process's peak resident memory
 minus its resident memory after the imports and before the model is built, i.e. what the
 model, optimizer state and train steps add (``process_peak_mb`` keeps the raw peak).
@@ -33,6 +38,7 @@ the next batch and runs the model's data preprocessor, inside the timed step.
     python tools/analysis_tools/benchmark_pretrain.py --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --batch-size 8 --steps 3
     python tools/analysis_tools/benchmark_pretrain.py --suite fastmim --batch-size 16 --steps 5
+    python tools/analysis_tools/benchmark_pretrain.py --suite mixmae-backbones --batch-size 8 16 32
     python tools/analysis_tools/benchmark_pretrain.py --rows ours_flip_2img mmpretrain_mixmim \\
         --out r.json
 
@@ -49,6 +55,7 @@ in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the refe
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --precision fp32 bf16
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -86,6 +93,38 @@ def time_target_generator(model, inputs, reps: int, device) -> float:
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def total_loss(losses: dict) -> torch.Tensor:
+    """mmengine's rule: the entries whose name holds 'loss' are summed (several parts, e.g.
+    MixedAE's; diagnostics are only logged)."""
+    return sum(v for k, v in losses.items() if 'loss' in k)
+
+
+def count_step_flops(model, inputs, samples, autocast=contextlib.nullcontext) -> float:
+    """FLOPs of one forward and backward pass (matmuls, convolutions and attention, as
+    counted by ``torch.utils.flop_counter``; 2 per multiply-add) on this batch, the forward
+    under ``autocast()`` as in the timed steps."""
+    from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, \
+        sdpa_flop_count
+    aten = torch.ops.aten
+
+    # The CPU kernels of scaled_dot_product_attention are not in torch's table.
+    def cpu_attention(query, key, value, *args, out_shape=None, **kwargs):
+        return sdpa_flop_count(query, key, value)
+
+    def cpu_attention_backward(grad_out, query, key, value, *args, out_shape=None, **kwargs):
+        return sdpa_backward_flop_count(grad_out, query, key, value)
+
+    counter = FlopCounterMode(display=False, custom_mapping={
+        aten._scaled_dot_product_flash_attention_for_cpu: cpu_attention,
+        aten._scaled_dot_product_flash_attention_for_cpu_backward: cpu_attention_backward})
+    with counter:
+        with autocast():
+            loss = total_loss(model.loss(inputs, samples))
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    return float(counter.get_total_flops())
 
 
 def batch_source(model, made, device):
@@ -130,23 +169,30 @@ def run_row(args) -> dict:
     precision = 'fp16' if use_amp else args.precision[0]
     autocast_dtype = AUTOCAST_DTYPES[precision]
 
+    def autocast():
+        return torch.autocast(device.type, enabled=autocast_dtype is not None,
+                              dtype=autocast_dtype or torch.float32)
+
     sizes = []  # rows may build inputs at their own size (e.g. FastMIM at 128)
+    optimizer_times = []  # the AdamW step alone: a cost per step, not per image
 
     def step():
         inputs, samples = next_batch()
         sizes.append(inputs.shape[-1])
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, enabled=autocast_dtype is not None,
-                            dtype=autocast_dtype or torch.float32):
-            losses = model.loss(inputs, samples)
-            # mmengine's rule: the entries whose name holds 'loss' are summed (several
-            # parts, e.g. MixedAE's, or diagnostics that are only logged).
-            loss = sum(v for k, v in losses.items() if 'loss' in k)
+        with autocast():
+            loss = total_loss(model.loss(inputs, samples))
         loss.backward()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        start = time.perf_counter()
         optimizer.step()
         if device.type == 'cuda':
             torch.cuda.synchronize()
+        optimizer_times.append(time.perf_counter() - start)
 
+    # Counted once, untimed, on the same path as the timed steps.
+    flops = count_step_flops(model, *next_batch(), autocast=autocast)
     for _ in range(args.warmup):
         step()
     if device.type == 'cuda':
@@ -162,8 +208,11 @@ def run_row(args) -> dict:
     else:
         peak_mb = process_peak_mb - baseline_mb
     step_time = statistics.median(times)
+    optimizer_time = statistics.median(optimizer_times[args.warmup:])
     row = dict(name=args.row, suite=ROW_SUITES[args.row], batch_size=args.batch_size,
                step_time_s=step_time, images_per_s=args.batch_size / step_time,
+               optimizer_time_s=optimizer_time,
+               train_gflops_per_image=flops / args.batch_size / 1e9,
                peak_mem_mb=peak_mb, process_peak_mb=process_peak_mb,
                device=str(device), threads=torch.get_num_threads(),
                amp=use_amp, precision=precision, img_size=sizes[-1], arch=args.arch,
@@ -201,15 +250,17 @@ def reference_name(row: dict) -> str:
 
 def reference_of(row: dict, rows: List[dict]):
     """The row of ``rows`` that ``row``'s ratios are taken against (None if not run): its
-    reference row, in fp32 where that ran in fp32."""
-    candidates = [r for r in rows if r['name'] == reference_name(row)]
+    reference row at the same batch size, in fp32 where that ran in fp32."""
+    candidates = [r for r in rows if r['name'] == reference_name(row)
+                  and r['batch_size'] == row['batch_size']]
     return next((r for r in candidates if r.get('precision', 'fp32') == 'fp32'),
                 candidates[0] if candidates else None)
 
 
 def fp32_twin_of(row: dict, rows: List[dict]):
-    """The fp32 run of the same row (None if not run)."""
+    """The fp32 run of the same row at the same batch size (None if not run)."""
     return next((r for r in rows if r['name'] == row['name']
+                 and r['batch_size'] == row['batch_size']
                  and r.get('precision', 'fp32') == 'fp32'), None)
 
 
@@ -227,28 +278,35 @@ def row_runs(names: List[str], args) -> List[tuple]:
 
 
 def print_table(rows: List[dict]):
-    header = (f"{'row':<30}{'prec':>6}{'img':>5}{'batch':>6}{'step s':>10}{'img/s':>9}"
-              f"{'peak MB':>10}{'step/ref':>10}{'per-img/ref':>13}{'vs fp32':>9}"
-              f"{'enc GFLOPs':>12}")
+    header = (f"{'row':<30}{'prec':>6}{'img':>5}{'batch':>6}{'step s':>10}{'opt s':>8}"
+              f"{'img/s':>9}{'peak MB':>10}{'step/ref':>10}{'per-img/ref':>13}{'vs fp32':>9}"
+              f"{'GFLOP/img':>11}{'flop/ref':>10}{'enc GFLOPs':>12}")
     print(header)
     print('-' * len(header))
+    nan = float('nan')
     for r in rows:
         ref = reference_of(r, rows)
-        ratio = r['step_time_s'] / ref['step_time_s'] if ref else float('nan')
+        ratio = r['step_time_s'] / ref['step_time_s'] if ref else nan
         per_image = (r['step_time_s'] / r['batch_size']) / (
-            ref['step_time_s'] / ref['batch_size']) if ref else float('nan')
+            ref['step_time_s'] / ref['batch_size']) if ref else nan
         twin = fp32_twin_of(r, rows)
-        vs_fp32 = r['step_time_s'] / twin['step_time_s'] if twin else float('nan')
+        vs_fp32 = r['step_time_s'] / twin['step_time_s'] if twin else nan
+        flops = r.get('train_gflops_per_image', nan)
+        flop_ratio = flops / ref.get('train_gflops_per_image', nan) if ref else nan
         print(f"{r['name']:<30}{r.get('precision', 'fp32'):>6}{r['img_size']:>5}"
-              f"{r['batch_size']:>6}{r['step_time_s']:>10.3f}{r['images_per_s']:>9.2f}"
+              f"{r['batch_size']:>6}{r['step_time_s']:>10.3f}"
+              f"{r.get('optimizer_time_s', nan):>8.3f}{r['images_per_s']:>9.2f}"
               f"{r['peak_mem_mb']:>10.0f}{ratio:>10.3f}{per_image:>13.3f}{vs_fp32:>9.3f}"
-              f"{r.get('encoder_gflops', float('nan')):>12.2f}")
+              f"{flops:>11.2f}{flop_ratio:>10.3f}{r.get('encoder_gflops', nan):>12.2f}")
     suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
     if suites:
         refs = {s: sorted({reference_name(r) for r in rows if r.get('suite', DEFAULT_SUITE) == s})
                 for s in suites}
         print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites)
-              + '; vs fp32: step time over the same row in fp32')
+              + ' at the same batch size; vs fp32: step time over the same row in fp32; '
+              'opt s: the AdamW step alone (in step s); GFLOP/img: forward+backward FLOPs '
+              'per image (matmuls, convolutions, attention); flop/ref: per image, over '
+              "the reference's")
     for r in rows:
         if 'target_generator_s' not in r:
             continue
@@ -273,7 +331,9 @@ def parse_args(argv=None):
                         + '; '.join(f'{s}: {suite_rows(s)}' for s in SUITE_REFERENCES))
     parser.add_argument('--rows', nargs='+', default=None,
                         help=f'rows to run, overriding --suite; any of {list(ROWS)}')
-    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--batch-size', type=int, nargs='+', default=[8],
+                        help='batch size; with several, every row runs at each and its '
+                        'ratios are taken against the reference at the same size')
     parser.add_argument('--steps', type=int, default=5, help='timed steps (median reported)')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=1,
@@ -292,7 +352,12 @@ def parse_args(argv=None):
                         help="also run MMPretrain's rows in bf16 when fp32 is asked too")
     parser.add_argument('--out', help='write the rows as a JSON list to this file')
     parser.add_argument('--row', help=argparse.SUPPRESS)  # internal: run one row here
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # Row builders see one batch size; main() runs each of ``batch_sizes`` in turn.
+    args.batch_sizes, args.batch_size = args.batch_size, args.batch_size[0]
+    if args.row and len(args.batch_sizes) > 1:
+        parser.error('--row runs one batch size')
+    return args
 
 
 def main(argv=None):
@@ -306,25 +371,29 @@ def main(argv=None):
     unknown = set(names) - set(ROWS)
     if unknown:
         raise SystemExit(f'unknown rows {sorted(unknown)}; choose from {list(ROWS)}')
-    if 'ours_group_4img' in names and args.batch_size % 4:
-        raise SystemExit(f'--batch-size {args.batch_size}: ours_group_4img mixes groups of 4 '
+    bad = [b for b in args.batch_sizes if b % 4]
+    if 'ours_group_4img' in names and bad:
+        raise SystemExit(f'--batch-size {bad[0]}: ours_group_4img mixes groups of 4 '
                          'images, so the batch size must be a multiple of 4')
     rows = []
-    runs = {key: [] for key in row_runs(names, args)}
+    runs = {(name, precision, batch): [] for batch in args.batch_sizes
+            for name, precision in row_runs(names, args)}
     # Round-robin repeats spread slow drifts of the machine over every row alike.
     for repeat in range(args.repeats):
-        for name, precision in runs:
-            print(f'running {name} {precision} ({repeat + 1}/{args.repeats}) ...',
+        for name, precision, batch in runs:
+            print(f'running {name} {precision} batch {batch} ({repeat + 1}/{args.repeats}) ...',
                   file=sys.stderr, flush=True)
-            runs[name, precision].append(run_isolated(args, name, precision))
-    for key, results in runs.items():
+            runs[name, precision, batch].append(
+                run_isolated(argparse.Namespace(**{**vars(args), 'batch_size': batch}),
+                             name, precision))
+    for results in runs.values():
         row = dict(results[0])
         times = [r['step_time_s'] for r in results]
         row.update(step_time_s=statistics.median(times), step_time_runs_s=times,
                    peak_mem_mb=max(r['peak_mem_mb'] for r in results))
-        if 'target_generator_s' in row:
-            row['target_generator_s'] = statistics.median(
-                r['target_generator_s'] for r in results)
+        for key in ('target_generator_s', 'optimizer_time_s'):
+            if key in row:
+                row[key] = statistics.median(r[key] for r in results)
         row['images_per_s'] = row['batch_size'] / row['step_time_s']
         rows.append(row)
     print_table(rows)

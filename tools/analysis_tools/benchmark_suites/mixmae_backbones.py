@@ -7,7 +7,10 @@ embeddings and cost nothing extra), SimMIM's linear decoder (a 1x1 convolution f
 stride-32 features to 32x32x3 pixels per cell) and an L1 loss. The MixMAE rows mix 4 images
 per input (``group`` mode), the paper's main setting, with its 512-d 8-block decoder. Every
 row is measured against its own encoder's reference (``step/ref`` and ``per-img/ref``): the
-paper's claim is that mixing is cheaper per image than SimMIM on these encoders.
+paper's claim is that mixing is cheaper per image than SimMIM on these encoders. Run it at
+several batch sizes (``--batch-size 8 16 32``): at 8 a mixed batch holds only 2 inputs and the
+AdamW step over the decoder's 26M parameters is a cost per step, so the per-image ratio falls
+towards the FLOP ratio (``flop/ref``) as the batch grows.
 
 ``--arch mini`` swaps in tiny versions of the three encoders (a smoke test); any other
 ``--arch`` value gives PVT-L, Twins-SVT-L and ViT-B/16.
