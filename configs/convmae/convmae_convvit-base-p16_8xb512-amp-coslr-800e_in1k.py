@@ -5,7 +5,7 @@
 # betas (0.9, 0.95), weight decay 0.05, 40 warmup epochs then cosine, mask ratio 0.75,
 # norm_pix loss, RandomResizedCrop(0.2-1.0) + flip, decoder 512-d x 8 blocks x 16 heads.
 _base_ = [
-    'mmpretrain::_base_/datasets/imagenet_bs512_mae.py',
+    '../_base_/datasets/imagenet_bs512_mae.py',
     'mmpretrain::_base_/default_runtime.py',
     '../_base_/schedules/warmup40e-coslr.py',  # 40 warm-up epochs, cosine to max_epochs
 ]

@@ -5,7 +5,7 @@
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/warmup40e-coslr.py',
-    'mmpretrain::_base_/datasets/imagenet_bs512_mae.py',
+    '../_base_/datasets/imagenet_bs512_mae.py',
     '_base_/mixedae_vit-base-p16.py',
 ]
 

@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/warmup40e-coslr.py',
-    'mmpretrain::_base_/datasets/imagenet_bs512_mae.py',
+    '../_base_/datasets/imagenet_bs512_mae.py',
     '_base_/mixmae_swin-base-w14.py',
 ]
 

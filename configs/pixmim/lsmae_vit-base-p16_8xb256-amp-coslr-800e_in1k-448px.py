@@ -8,9 +8,10 @@
 # epochs + cosine, and a 384-d decoder with 8 blocks of 12 heads (the model is named
 # "dec384d12h8b" but its code builds decoder_depth=8, decoder_num_heads=12). The encoder is
 # then fine-tuned at 224 px (pixmim_lsmae_vit-base-p16_ft-8xb128-coslr-100e_in1k.py).
-_base_ = ['mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-800e_in1k.py']
-
-custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
+_base_ = [
+    '_base_/mae_vit-base-p16_in1k.py',
+    '../_base_/datasets/imagenet_bs512_mae.py',
+]
 
 img_size = 448
 
@@ -39,5 +40,8 @@ train_pipeline = [
 # 8 GPUs x 256 = 2048 (PixMIM Table 8)
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
 
+# MMPretrain's 800-epoch MAE schedule: the warm-up starts from 1e-9 of the lr.
+param_scheduler = [dict(_base_.param_scheduler[0], start_factor=1e-9), _base_.param_scheduler[1]]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=800)
 optim_wrapper = dict(optimizer=dict(lr=1.5e-4 * 2048 / 256))
 auto_scale_lr = dict(base_batch_size=2048)

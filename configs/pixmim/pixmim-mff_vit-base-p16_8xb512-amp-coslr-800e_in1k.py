@@ -1,23 +1,19 @@
 # PixMIM on MFF (multi-level feature fusion MAE), ViT-B/16, 800 epochs.
-# MMPretrain's MFF recipe (MAE's Table 7 hyperparameters, fusion of layers 0, 2, 4, 6, 8, 11)
-# with the low-pass target (r = 40) and SimpleResizedCrop (bicubic, reflect pad 4, flip 0.5).
-_base_ = 'mmpretrain::mff/mff_vit-base-p16_8xb512-amp-coslr-800e_in1k.py'
-
-custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='SimpleResizedCrop',
-        size=224,
-        padding=4,
-        flip_prob=0.5,
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='PackInputs')
+# MMPretrain's MFF recipe (`mmpretrain::mff/mff_vit-base-p16_8xb512-amp-coslr-800e_in1k.py`:
+# MAE's Table 7 hyperparameters, fusion of layers 0, 2, 4, 6, 8, 11, seed 2) with the
+# low-pass target (r = 40) and SimpleResizedCrop (bicubic, reflect pad 4, flip 0.5).
+_base_ = [
+    '_base_/mae_vit-base-p16_in1k.py',
+    '../_base_/datasets/imagenet_bs512_pixmim.py',
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     type='PixMIMMFF',
+    backbone=dict(type='MFFViT', out_indices=[0, 2, 4, 6, 8, 11]),
     target_generator=dict(type='LowPassTargetGenerator', radius=40))
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=800)
+randomness = dict(seed=2, diff_rank_seed=True)
+
+# MMPretrain's 800-epoch MFF starts the warm-up from 1e-9 of the lr (1e-4 at 300 epochs).
+param_scheduler = [dict(_base_.param_scheduler[0], start_factor=1e-9), _base_.param_scheduler[1]]

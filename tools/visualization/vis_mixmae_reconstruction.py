@@ -40,6 +40,8 @@ def parse_args():
 def build_collate_fn(cfg):
     collate_cfg = dict(cfg.get('collate_fn', dict(type='pseudo_collate')))
     name = collate_cfg.pop('type')
+    # A dict from an `mmpretrain::` base carries the registry scope, not an argument.
+    collate_cfg.pop('_scope_', None)
     fn = {'default_collate': default_collate, 'pseudo_collate': pseudo_collate}.get(name)
     if fn is None:
         fn = FUNCTIONS.get(name)

@@ -7,7 +7,7 @@
 # another warm-up, `param_scheduler`.
 _base_ = [
     '../../_base_/default_runtime.py',
-    'mmpretrain::_base_/datasets/imagenet_bs512_mae.py',
+    '../../_base_/datasets/imagenet_bs512_mae.py',
 ]
 
 img_size = 128
