@@ -1,10 +1,46 @@
 """Fixtures shared by the whole suite."""
+import os.path as osp
 import runpy
 import sys
 
 import pytest
 import torch
 from mmengine.registry import DefaultScope
+
+
+@pytest.fixture(autouse=True, scope='session')
+def cached_config_metafiles():
+    """Read each package's model index once per session.
+
+    For every ``mmdet::``/``mmseg::``/``mmpretrain::`` base a config names, mmengine first
+    reads all of that package's metafiles to look the name up (about 2 s for MMSegmentation,
+    several times per config). The files do not change during a session, so the look-up
+    here reads them once per package and answers as mmengine's does (the first metafile
+    entry of a config name; ``ValueError`` for a name that is not in the index, after which
+    mmengine takes the name as a base config path).
+    """
+    from mmengine.config import utils as config_utils
+    from mmengine.fileio import load
+
+    original = config_utils._get_cfg_metainfo
+    indexes = {}
+
+    def lookup(package_path, cfg_path):
+        if package_path not in indexes:
+            index = {}
+            mim = osp.join(package_path, '.mim')
+            for metafile in load(osp.join(mim, 'model-index.yml'))['Import']:
+                for model in load(osp.join(mim, metafile))['Models']:
+                    if 'Config' in model:
+                        index.setdefault(model['Config'].partition('/')[-1], model)
+            indexes[package_path] = index
+        if cfg_path not in indexes[package_path]:
+            raise ValueError(f'{cfg_path} is not in the model index of {package_path}')
+        return indexes[package_path][cfg_path]
+
+    config_utils._get_cfg_metainfo = lookup
+    yield
+    config_utils._get_cfg_metainfo = original
 
 
 @pytest.fixture(autouse=True, scope='module')

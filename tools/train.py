@@ -14,8 +14,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mixmim_mm  # noqa: F401  (registers models, hooks, backends, safe globals)
-from mixmim_mm.engine.launch_utils import (select_precision, setup_cpu_distributed,
-                                           shutdown_distributed, use_atomic_checkpoints)
+from mixmim_mm.engine.launch_utils import prepare_train_config, shutdown_distributed
 
 
 def parse_args():
@@ -104,9 +103,7 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
 
-    use_atomic_checkpoints(cfg)
-    select_precision(cfg, force_fp32=args.fp32)
-    setup_cpu_distributed(cfg, args.launcher)
+    prepare_train_config(cfg, launcher=args.launcher, force_fp32=args.fp32)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -9,6 +9,7 @@ They let the same config run on a GPU cluster and on a CPU-only machine (a lapto
   GPU/NPU/MLU/MUSA, so AMP configs (and ``--amp``) get ``MixedPrecisionOptimWrapper``
   there, which trains with bf16 autocast where the CPU supports it; ``--fp32`` forces fp32.
 * :func:`shutdown_distributed` - after the run, close the process group on every rank.
+* :func:`prepare_train_config` - the first three, in the order ``tools/train.py`` applies them.
 
 Each change is logged.
 """
@@ -151,6 +152,25 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
             kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
         torch_dist.init_process_group(backend='gloo', **kwargs)
     return True
+
+
+def prepare_train_config(cfg: Config, launcher: str = 'none', force_fp32: bool = False) -> None:
+    """Everything ``tools/train.py`` changes in a config before it builds the Runner.
+
+    Atomic checkpoints (:func:`use_atomic_checkpoints`), the optim wrapper for this machine's
+    precision (:func:`select_precision`) and, without CUDA, the CPU distributed set-up
+    (:func:`setup_cpu_distributed`). Tests that build a Runner themselves call this too, so
+    they train a config exactly as the entry point does.
+
+    Args:
+        cfg (Config): The full config; changed in place.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        force_fp32 (bool): ``--fp32``: train in fp32 even where the config asks for mixed
+            precision.
+    """
+    use_atomic_checkpoints(cfg)
+    select_precision(cfg, force_fp32=force_fp32)
+    setup_cpu_distributed(cfg, launcher)
 
 
 def shutdown_distributed() -> None:

@@ -1,38 +1,53 @@
-"""Helpers shared by the config tests that train a config for 2 Runner iterations."""
-import uuid
-
+"""Helpers shared by the config tests: tiny data sets in each config's layout, and Runners of
+shipped configs shrunk only where a test may shrink them (see ``_config_runs``)."""
 import pytest
+from _config_runs import forget_visualizers, run_in_process, shrink_for_test, write_layout
+from mmengine.runner import Runner
+
+from mixmim_mm.engine.launch_utils import prepare_train_config
+
+
+@pytest.fixture(scope='session')
+def config_data_roots(tmp_path_factory):
+    """``root_of(layout)``: the root of a tiny data set in ``layout``, written on first use."""
+    roots = {}
+
+    def root_of(layout):
+        if layout not in roots:
+            roots[layout] = write_layout(str(tmp_path_factory.mktemp(layout)), layout)
+        return roots[layout]
+
+    return root_of
 
 
 @pytest.fixture
-def two_iteration_cfg(tmp_path):
-    """Return ``shorten(cfg, data_root, pipeline, batch_size, num_workers=0)``: ``cfg`` trained
-    for one epoch on the images of ``data_root`` (2 batches of ``batch_size``), on the CPU.
+def shipped_runner(tmp_path, config_data_roots, monkeypatch):
+    """``build(path, precision=None, **changes)``: the Runner of the shipped config at ``path``
+    (relative to the repository), shrunk as ``_config_runs.shrink_for_test`` allows, on tiny
+    data in its layout, prepared as ``tools/train.py`` prepares it. Returns
+    ``(runner, iterations)``.
 
-    AMP needs a GPU, so the optimiser
-    wrapper becomes a plain one (its other settings are kept); the long warm-up cannot fit one
-    epoch, so the schedule is a short one of the same kind.
+    ``precision``: None (what ``tools/train.py`` picks on this machine), ``'fp32'`` (its
+    ``--fp32``) or ``'bf16'`` (the CPU's bf16 check taken as passed, so that bf16 runs on any
+    CPU). ``changes(cfg)``, if given, edits the shrunk config first: a test that checks a
+    failure of a deliberately broken config, or that points the backbone at a checkpoint of
+    an earlier run. ``work_dir`` names the run's folder under ``tmp_path``.
     """
+    from mixmim_mm.engine.optimizers import mixed_precision_optim_wrapper
 
-    def shorten(cfg, data_root, pipeline, batch_size, num_workers=0):
-        cfg.train_dataloader = dict(
-            batch_size=batch_size, num_workers=num_workers, persistent_workers=False,
-            drop_last=True, sampler=dict(type='DefaultSampler', shuffle=True),
-            collate_fn=dict(type='default_collate'),
-            dataset=dict(type='CustomDataset', data_root=str(data_root), with_label=False,
-                         pipeline=pipeline))
-        cfg.optim_wrapper.type = 'OptimWrapper'
-        cfg.optim_wrapper.pop('loss_scale', None)
-        cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)
-        cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
-        cfg.default_hooks.logger.interval = 1
-        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10)
-        cfg.work_dir = str(tmp_path / 'work')
-        cfg.experiment_name = f'test_{uuid.uuid4().hex}'
-        cfg.resume = False
-        return cfg
+    def build(path, precision=None, changes=None, work_dir='work'):
+        cfg, steps = shrink_for_test(path, config_data_roots, str(tmp_path / work_dir))
+        if changes is not None:
+            changes(cfg)
+        if precision == 'bf16':
+            monkeypatch.setattr(mixed_precision_optim_wrapper, 'cpu_bf16_support',
+                                lambda: (True, 'taken as supported by the test'))
+        prepare_train_config(cfg, force_fp32=precision == 'fp32')
+        forget_visualizers()
+        return Runner.from_cfg(cfg), steps
 
-    return shorten
+    with run_in_process():
+        yield build
 
 
 def record_target_generator(runner):

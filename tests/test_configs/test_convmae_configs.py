@@ -128,3 +128,23 @@ def test_lsmae_segmentation_uses_table_12_and_builds():
     with DefaultScope.overwrite_default_scope('mmseg'):
         model = SEG_MODELS.build(dict(cfg.model, pretrained=None))
     assert model.backbone.layers[0].attn.relative_position_bias_table is not None
+
+
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
+@pytest.mark.parametrize('path', [
+    'configs/convmae/convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py',
+    'configs/pixmim/pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py'
+], ids=['convmae', 'pixmim_convmae'])
+def test_runner_trains_in_both_precisions(path, precision, shipped_runner):
+    runner, steps = shipped_runner(path, precision)
+    runner.train()
+    assert runner.iter == steps
+    # --fp32 gives a plain OptimWrapper, which has no precision attribute.
+    assert getattr(runner.optim_wrapper, 'precision', 'fp32') == precision
+    losses, _ = runner.message_hub.get_scalar('train/loss').data
+    assert len(losses) == steps and np.all(np.isfinite(losses))
+    if 'pixmim' in path:  # the low-pass target got the preprocessor's statistics
+        assert runner.model.target_generator.mean.flatten().tolist() == pytest.approx(
+            runner.cfg.data_preprocessor.mean)
+    else:
+        assert not runner.model.with_target_generator

@@ -1,14 +1,9 @@
 """Every FastMIM pretraining config builds with the paper's settings and trains 2 iterations."""
-import copy
 import math
-import uuid
 from pathlib import Path
 
-import mmcv
-import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mixmim_mm  # noqa: F401
 
@@ -31,22 +26,6 @@ PRETRAIN = {
     'fastmim_pvt-v2-b2_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '82.6'),
     'fastmim_pvt-v2-b5_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '84.3'),
 }
-# Tiny versions of each backbone family, same type and stride; output width -> neck.
-TINY = {
-    'FastMIMViT': (dict(arch=dict(embed_dims=32, num_layers=2, num_heads=2,
-                                  feedforward_channels=64)), 32),
-    'SwinTransformer': (dict(arch=dict(embed_dims=8, depths=[1, 1, 2, 2],
-                                       num_heads=[1, 1, 2, 2])), 64),
-    'ConvNeXt': (dict(arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64])), 64),
-    'SVT': (dict(arch=dict(embed_dims=[8, 16, 32, 64], depths=[1, 1, 1, 1],
-                           num_heads=[1, 1, 2, 2], patch_sizes=[4, 2, 2, 2],
-                           strides=[4, 2, 2, 2], mlp_ratios=[2, 2, 2, 2], sr_ratios=[8, 4, 2, 1],
-                           window_sizes=[7, 7, 7, 7])), 64),
-    'mmdet.PyramidVisionTransformer': (dict(embed_dims=8, num_layers=[1, 1, 1, 1]), 64),
-    'mmdet.PyramidVisionTransformerV2': (dict(embed_dims=8, num_layers=[1, 1, 1, 1]), 64),
-}
-
-
 # Beyond the paper: FastMIM's HOG target on MixMAE, PixMIM's low-pass target in FastMIM.
 COMPOSITIONS = ['mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py',
                 'fastmim-lowpass_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py']
@@ -96,86 +75,45 @@ def test_pretrain_config_has_paper_settings(name):
         assert 'ProgressiveResolutionHook' not in hooks
 
 
-def make_images(root: Path, count=4):
-    rng = np.random.default_rng(0)
-    root.mkdir(exist_ok=True)
-    for i in range(count):
-        shape = (140 + 7 * i, 170 - 5 * i, 3)
-        mmcv.imwrite(rng.integers(0, 256, size=shape, dtype=np.uint8), str(root / f'{i}.png'))
-
-
-def shrink(cfg):
-    """The config with a tiny backbone of the same family (same stride) and decoder."""
-    backbone = cfg.model.backbone
-    tiny, width = TINY[backbone.type]
-    backbone.update(copy.deepcopy(tiny))
-    if backbone.type == 'mmdet.PyramidVisionTransformer':
-        backbone.pop('num_heads', None)
-        backbone.pop('mlp_ratios', None)
-        width = 8 * 8  # embed_dims * num_heads[-1] (mmdet's default heads 1/2/5/8)
-    if backbone.type == 'mmdet.PyramidVisionTransformerV2':
-        backbone.pop('mlp_ratios', None)
-        width = 8 * 8
-    cfg.model.neck.update(in_channels=width, embed_dims=16, depth=1)
-    return cfg
-
-
-def train_two_iterations(cfg, tmp_path, batch_size=2):
-    """Run 2 Runner iterations of ``cfg`` on generated images; returns the runner and the
-    input shapes the target generator saw."""
-    make_images(tmp_path / 'images', count=2 * batch_size)
-    cfg.train_dataloader = dict(
-        batch_size=batch_size, drop_last=True, num_workers=0, persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        collate_fn=dict(type='default_collate'),
-        dataset=dict(type='CustomDataset', data_root=str(tmp_path / 'images'),
-                     with_label=False, pipeline=cfg.train_dataloader.dataset.pipeline))
-    # AMP needs a GPU; the rest of the optimiser settings are kept.
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    cfg.optim_wrapper.pop('loss_scale', None)
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)
-    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=2)]
-    # The resolution schedule has its own Runner test (tests/test_engine/test_hooks).
-    cfg.custom_hooks = []
-    cfg.default_hooks.logger.interval = 1
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.experiment_name = f'test_{uuid.uuid4().hex}'
-    runner = Runner.from_cfg(cfg)
+def train_recording_target_inputs(shipped_runner, name):
+    """Train the shipped config (narrow widths, tiny data) through the Runner; returns the
+    runner and the input shapes the target generator saw, one per iteration."""
+    runner, steps = shipped_runner(f'configs/fastmim/{name}')
     seen = []
     runner.model.target_generator.register_forward_hook(
         lambda module, args, out: seen.append(tuple(args[0].shape)))
     runner.train()
-    assert runner.iter == 2
+    assert runner.iter == steps == len(seen)
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss) and loss > 0
     return runner, seen
 
 
-@pytest.mark.parametrize('name', sorted(PRETRAIN))
-def test_two_runner_iterations_at_128(name, tmp_path):
-    _, seen = train_two_iterations(shrink(load(name)), tmp_path)
-    assert seen == [(2, 3, 128, 128)] * 2
+@pytest.mark.parametrize('name', sorted(n for n in PRETRAIN if not n.startswith('fastmim-p')))
+def test_targets_are_computed_at_128(name, shipped_runner):
+    _, seen = train_recording_target_inputs(shipped_runner, name)
+    assert set(seen) == {(4, 3, 128, 128)}
 
 
-def test_mixmae_with_hog_target_trains(tmp_path):
-    cfg = load(COMPOSITIONS[0])
-    assert cfg.model.type == 'MixMAE' and cfg.model.neck.out_channels == 432
-    # MixMAE Swin at toy widths, 128 px = 4 x 4 mask cells of 32 px.
-    cfg.model.backbone.update(arch='mini', img_size=128, window_size=(8, 8, 8, 4))
-    cfg.model.neck.update(in_channels=256, embed_dims=32, depth=1, num_heads=2)
-    for t in cfg.train_dataloader.dataset.pipeline:
-        if t['type'] == 'RandomResizedCrop':
-            t['scale'] = 128
-    runner, seen = train_two_iterations(cfg, tmp_path, batch_size=4)
+@pytest.mark.parametrize('name', sorted(n for n in PRETRAIN if n.startswith('fastmim-p')))
+def test_progressive_configs_train_at_every_phase_size(name, shipped_runner):
+    # The run keeps every phase (one epoch each): 128, then 160, then 192 px.
+    _, seen = train_recording_target_inputs(shipped_runner, name)
+    sizes = [shape[-1] for shape in seen]
+    assert sizes == sorted(sizes) and set(sizes) == {128, 160, 192}
+
+
+def test_mixmae_with_hog_target_trains(shipped_runner):
+    assert load(COMPOSITIONS[0]).model.neck.out_channels == 432
+    runner, seen = train_recording_target_inputs(shipped_runner, COMPOSITIONS[0])
+    assert type(runner.model).__name__ == 'MixMAE'
     assert type(runner.model.target_generator).__name__ == 'HOGTargetGenerator'
-    assert seen == [(4, 3, 128, 128)] * 2
+    assert set(seen) == {(4, 3, 224, 224)}
 
 
-def test_fastmim_with_low_pass_target_trains(tmp_path):
-    cfg = shrink(load(COMPOSITIONS[1]))
-    cfg.model.neck.out_channels = 16 * 16 * 3
-    runner, seen = train_two_iterations(cfg, tmp_path)
+def test_fastmim_with_low_pass_target_trains(shipped_runner):
+    runner, seen = train_recording_target_inputs(shipped_runner, COMPOSITIONS[1])
     generator = runner.model.target_generator
     assert type(generator).__name__ == 'LowPassTargetGenerator'
     assert generator.effective_radius(128, 128) == pytest.approx(40 * 128 / 224)
-    assert seen == [(2, 3, 128, 128)] * 2
+    assert set(seen) == {(4, 3, 128, 128)}

@@ -1,10 +1,6 @@
-"""Generators of tiny COCO / ADE20K-style data sets and a mini MixMAE for the downstream tests."""
-import json
-import os
+"""A mini MixMAE and a recording trainer for the downstream tests (data: ``_generated_data``)."""
 import os.path as osp
 
-import cv2
-import numpy as np
 import torch
 from mmengine.registry import DefaultScope
 
@@ -12,74 +8,6 @@ import mixmim_mm  # noqa: F401
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEST_CONFIGS = osp.join(REPO_ROOT, 'tests', 'data', 'configs')
-SHAPES = ('square', 'triangle', 'disc')
-
-
-def shape_polygon(kind, cx, cy, r):
-    """Vertices (N, 2) of a square, triangle or 24-gon disc centred at (cx, cy)."""
-    if kind == 'square':
-        return np.array([[cx - r, cy - r], [cx + r, cy - r], [cx + r, cy + r], [cx - r, cy + r]])
-    angles = np.linspace(0, 2 * np.pi, 3 if kind == 'triangle' else 24, endpoint=False)
-    return np.stack([cx + r * np.sin(angles), cy - r * np.cos(angles)], 1)
-
-
-def draw_scene(rng, size, max_objects=3):
-    """A noisy background with 1..max_objects filled shapes; returns image and objects."""
-    img = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
-    objects = []
-    for _ in range(rng.integers(1, max_objects + 1)):
-        label = int(rng.integers(len(SHAPES)))
-        r = float(rng.uniform(size * 0.1, size * 0.22))
-        cx, cy = rng.uniform(r, size - r, 2)
-        poly = shape_polygon(SHAPES[label], cx, cy, r)
-        color = tuple(int(c) for c in rng.integers(120, 256, 3))
-        cv2.fillPoly(img, [np.round(poly).astype(np.int32)], color)
-        objects.append((label, poly))
-    return img, objects
-
-
-def write_coco(root, split, num_images, size=128, seed=0):
-    """Images with drawn shapes and a COCO instances file (boxes and polygon masks)."""
-    rng = np.random.default_rng(seed)
-    os.makedirs(osp.join(root, split), exist_ok=True)
-    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
-    images, annotations = [], []
-    for i in range(num_images):
-        img, objects = draw_scene(rng, size)
-        name = f'{i:04d}.jpg'
-        cv2.imwrite(osp.join(root, split, name), img)
-        images.append(dict(id=i + 1, file_name=name, width=size, height=size))
-        for label, poly in objects:
-            x0, y0 = poly.min(0)
-            x1, y1 = poly.max(0)
-            area = float(cv2.contourArea(poly.astype(np.float32)))
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=i + 1, category_id=label + 1, iscrowd=0,
-                bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)], area=area,
-                segmentation=[[float(v) for v in poly.reshape(-1)]]))
-    categories = [dict(id=i + 1, name=n) for i, n in enumerate(SHAPES)]
-    with open(osp.join(root, 'annotations', f'{split}.json'), 'w') as f:
-        json.dump(dict(info=dict(description='generated shapes'), licenses=[], images=images,
-                       annotations=annotations, categories=categories), f)
-    return root
-
-
-def write_ade(root, split, num_images, size=64, seed=0):
-    """ADE20K layout: ``images/<split>/*.jpg`` and ``annotations/<split>/*.png`` label maps
-    (0 = "other", ignored by ``reduce_zero_label``; shape k is class k + 1)."""
-    rng = np.random.default_rng(seed)
-    img_dir = osp.join(root, 'images', split)
-    ann_dir = osp.join(root, 'annotations', split)
-    os.makedirs(img_dir, exist_ok=True)
-    os.makedirs(ann_dir, exist_ok=True)
-    for i in range(num_images):
-        img, objects = draw_scene(rng, size)
-        label = np.zeros((size, size), np.uint8)
-        for cls, poly in objects:
-            cv2.fillPoly(label, [np.round(poly).astype(np.int32)], cls + 1)
-        cv2.imwrite(osp.join(img_dir, f'{i:04d}.jpg'), img)
-        cv2.imwrite(osp.join(ann_dir, f'{i:04d}.png'), label)
-    return root
 
 
 def build_mini_mixmae(img_size=128, window_size=(8, 8, 8, 4)):

@@ -1,6 +1,7 @@
 """Fixtures for the downstream tests: generated data sets and a mini pretraining checkpoint."""
 import pytest
-from _downstream_data import build_mini_mixmae, write_ade, write_coco
+from _downstream_data import build_mini_mixmae
+from _generated_data import write_ade, write_coco
 
 from mixmim_mm.converters import save_checkpoint_file
 

@@ -17,6 +17,9 @@ CPU_DTYPES = ('bfloat16', 'float32')
 # x86 and Arm flags of instructions that compute bf16 dot products natively. Without them
 # oneDNN still runs bf16, but by conversion to fp32, which is slower than fp32 itself.
 _NATIVE_BF16_FLAGS = {'avx512_bf16', 'amx_bf16', 'bf16'}
+# Packages of modules that call mmcv's CPU kernels without a bf16 version (NMS in the RPN
+# and box heads, RoIAlign in the RoI extractors): such a model trains in fp32 on a CPU.
+FP32_ONLY_CPU_PACKAGES = ('mmdet.models.dense_heads', 'mmdet.models.roi_heads')
 
 
 def _has_accelerator() -> bool:
@@ -82,7 +85,9 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
       accumulation, gradient clipping, the optimizer step and the state dict are those of
       ``OptimWrapper``; parameters, gradients and optimizer state stay fp32.
     * Where the CPU lacks native bf16 (see :func:`cpu_bf16_support`), or with
-      ``cpu_dtype='float32'``, it trains in fp32 as ``OptimWrapper`` does. The precision in
+      ``cpu_dtype='float32'``, it trains in fp32 as ``OptimWrapper`` does. So does a model
+      with MMDetection's dense or RoI heads (e.g. Mask R-CNN), whose mmcv CPU kernels (NMS,
+      RoIAlign) take no bf16; it is checked at the first step. The precision in
       use is logged and kept in :attr:`precision` (``'fp16'``, ``'bf16'``, ``'fp32'``).
 
     What runs in bf16 under CPU autocast: the ops PyTorch's CPU autocast lists as lower
@@ -135,6 +140,7 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
             return
         OptimWrapper.__init__(self, **kwargs)
         self.loss_scaler = None
+        self._model_checked = False
         self._scale_update_param = None
         if cpu_dtype == 'float32':
             self.cast_dtype = None
@@ -189,6 +195,14 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
             with super().optim_context(model):
                 yield
             return
+        if self.cast_dtype is not None and not self._model_checked:
+            self._model_checked = True
+            fp32_only = sorted({type(m).__name__ for m in model.modules()
+                                if type(m).__module__.startswith(FP32_ONLY_CPU_PACKAGES)})
+            if fp32_only:
+                self.cast_dtype, self.precision = None, 'fp32'
+                self._log(f'{", ".join(fp32_only)} call mmcv CPU kernels (NMS, RoIAlign) '
+                          'that have no bf16 version: training in fp32', logging.WARNING)
         with OptimWrapper.optim_context(self, model), torch.autocast(
                 device_type='cpu', dtype=torch.bfloat16, enabled=self.cast_dtype is not None):
             yield
