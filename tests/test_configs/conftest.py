@@ -4,8 +4,6 @@ import pytest
 from _config_runs import forget_visualizers, run_in_process, shrink_for_test, write_layout
 from mmengine.runner import Runner
 
-from mixmim_mm.engine.launch_utils import prepare_train_config
-
 
 @pytest.fixture(scope='session')
 def config_data_roots(tmp_path_factory):
@@ -33,6 +31,7 @@ def shipped_runner(tmp_path, config_data_roots, monkeypatch):
     failure of a deliberately broken config, or that points the backbone at a checkpoint of
     an earlier run. ``work_dir`` names the run's folder under ``tmp_path``.
     """
+    from mixmim_mm.engine.launch_utils import prepare_train_config
     from mixmim_mm.engine.optimizers import mixed_precision_optim_wrapper
 
     def build(path, precision=None, changes=None, work_dir='work'):

@@ -38,3 +38,26 @@ def test_tool_draws_one_row_per_mixed_input(tmp_path):
         width, height = img.size
     # demo: 128 px crops, 4 images per mixed input -> 4 + 1 + 4 + 4 columns, 2 rows, 2 px gaps
     assert (width, height) == (13 * 128 + 14 * 2, 14 + 2 * 128 + 3 * 2)
+
+
+def test_tool_takes_a_collate_dict_with_a_registry_scope(tmp_path):
+    # A config that inherits an `mmpretrain::` data base carries `_scope_` in its collate dict;
+    # it names the registry, it is not an argument of the function.
+    config = tmp_path / 'scoped_collate.py'
+    config.write_text(f"_base_ = ['{DEMO}']\n"
+                      "train_dataloader = dict(\n"
+                      "    collate_fn=dict(type='default_collate', _scope_='mmpretrain'))\n")
+    cfg = Config.fromfile(str(config))
+    assert cfg.train_dataloader.collate_fn._scope_ == 'mmpretrain'
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    ckpt = tmp_path / 'model.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((140, 160, 3), 40 * i, dtype=np.uint8)).save(folder / f'{i}.png')
+    out = tmp_path / 'grid.png'
+    subprocess.run([sys.executable, TOOL, str(config), str(ckpt), '--out', str(out),
+                    '--data-root', str(folder), '--num-inputs', '1'], check=True, cwd=ROOT)
+    assert osp.isfile(out)
