@@ -17,12 +17,16 @@ TOOL = osp.join(ROOT, 'tools', 'visualization', 'vis_mixmae_reconstruction.py')
 DEMO = osp.join(ROOT, 'configs', 'mixmae', 'mixmae_swin-mini_1xb32-1200iter_sample-images.py')
 
 
-def test_tool_draws_one_row_per_mixed_input(tmp_path):
-    cfg = Config.fromfile(DEMO)
+def save_fresh_checkpoint(cfg, tmp_path):
+    """A checkpoint of the config's model at initialisation."""
     init_default_scope('mmpretrain')
-    model = MODELS.build(cfg.model)
     ckpt = tmp_path / 'model.pth'
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict(), 'meta': {}}, ckpt)
+    return ckpt
+
+
+def test_tool_draws_one_row_per_mixed_input(tmp_path):
+    ckpt = save_fresh_checkpoint(Config.fromfile(DEMO), tmp_path)
     folder = tmp_path / 'images'
     folder.mkdir()
     rng = np.random.default_rng(0)
@@ -49,10 +53,7 @@ def test_tool_takes_a_collate_dict_with_a_registry_scope(tmp_path):
                       "    collate_fn=dict(type='default_collate', _scope_='mmpretrain'))\n")
     cfg = Config.fromfile(str(config))
     assert cfg.train_dataloader.collate_fn._scope_ == 'mmpretrain'
-    init_default_scope('mmpretrain')
-    model = MODELS.build(cfg.model)
-    ckpt = tmp_path / 'model.pth'
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    ckpt = save_fresh_checkpoint(cfg, tmp_path)
     folder = tmp_path / 'images'
     folder.mkdir()
     for i in range(4):
