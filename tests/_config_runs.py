@@ -77,8 +77,8 @@ def inner_dataset(loader_cfg):
 def data_layout(cfg):
     """``'imagenet'``, ``'coco'``, ``'ade'`` or ``'folder'``: what the config reads."""
     kind = inner_dataset(cfg.train_dataloader).type.split('.')[-1]
-    layouts = dict(ImageNet='imagenet', CustomDataset='imagenet', CocoDataset='coco',
-                   ADE20KDataset='ade', ImageFolderViews='folder')
+    layouts = dict(ImageNet='imagenet', CustomDataset='imagenet', LabelledImageFolder='imagenet',
+                   CocoDataset='coco', ADE20KDataset='ade', ImageFolderViews='folder')
     if kind not in layouts:
         raise KeyError(f'no tiny data set for dataset type {kind!r}: add one to {__file__}')
     return layouts[kind]

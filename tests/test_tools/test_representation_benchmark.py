@@ -1,0 +1,64 @@
+"""tools/analysis_tools/representation_benchmark.py end to end on generated data: every method
+pretrains, is scored frozen (kNN, linear probe) against its random initialisation, and the
+fine-tune runs for the methods asked; JSON, Markdown and PNG are written."""
+import json
+import os.path as osp
+import runpy
+
+import pytest
+from _config_runs import REPO_ROOT
+from _generated_data import write_imagenet_split
+
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'representation_benchmark.py')
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return runpy.run_path(TOOL, run_name='representation_benchmark')
+
+
+@pytest.fixture
+def data(tmp_path):
+    # 2 classes; two batches of 64 per epoch (the small-scale configs' batch size), so that
+    # the half-epoch warm-up is one iteration.
+    root = str(tmp_path / 'data')
+    write_imagenet_split(root, 'train', 128, num_classes=2, size=(72, 72))
+    write_imagenet_split(root, 'val', 16, num_classes=2, size=(72, 72), seed=1)
+    return root
+
+
+def test_every_method_is_scored_against_random_init(tool, data, tmp_path):
+    out = str(tmp_path / 'out' / 'results.json')
+    rows = tool['main']([
+        '--data', data, '--epochs', '1', '--seeds', '0', '--finetune-epochs', '1',
+        '--finetune-methods', 'mixmae', '--work-dir', str(tmp_path / 'work'), '--out', out])
+    with open(out) as f:
+        assert json.load(f) == json.loads(json.dumps(rows))
+    methods = set(tool['METHODS'])
+    assert {r['method'] for r in rows} == methods | {'random_init'}
+    assert {r['backbone_of'] for r in rows if r['method'] == 'random_init'} == methods
+    for row in rows:
+        assert {'method', 'config', 'seed', 'pretrain_s', 'epochs', 'knn_top1',
+                'linear_top1'} <= set(row)
+        assert 0 <= row['knn_top1'] <= 1 and 0 <= row['linear_top1'] <= 1
+        assert osp.isfile(osp.join(REPO_ROOT, row['config']))
+        if row['method'] != 'random_init':
+            assert row['epochs'] == 1 and row['pretrain_s'] > 0
+            assert [p['epoch'] for p in row['knn_curve']] == [0, 1]
+    finetuned = [r for r in rows if 'finetune_top1' in r]
+    assert sorted(r['method'] for r in finetuned) == ['mixmae', 'random_init']
+    assert all(0 <= r['finetune_top1'] <= 1 for r in finetuned)
+    table = open(out[:-len('.json')] + '.md').read()
+    assert all(f'| {m} |' in table for m in methods)
+    assert osp.getsize(out[:-len('.json')] + '.png') > 1000
+
+
+def test_a_folder_without_label_files_is_refused(tool, tmp_path):
+    with pytest.raises(SystemExit):
+        tool['parse_args'](['--data', str(tmp_path), '--quick'])
+
+
+def test_a_budget_is_required(tool, data):
+    with pytest.raises(SystemExit):
+        tool['parse_args'](['--data', data])
+    assert tool['parse_args'](['--data', data, '--quick']).epochs == 1
