@@ -181,7 +181,7 @@ def test_whole_model_parameters_match_the_convmae_authors(seg_cfg, det_cfg):
     """Whole-model sizes published by ConvMAE's authors for ConvMAE-B transfer.
 
     Source: github.com/Alpha-VL/ConvMAE, README.md, "Main Results on COCO / Mask R-CNN" row
-    ``| ConvMAE-B | IN1K w/o lables | 1600 | 25 | 104 | 0.9 | ...`` and "Main Results on
+    ``| ConvMAE-B | IN1K w/o labels | 1600 | 25 | 104 | 0.9 | ...`` and "Main Results on
     ADE20K / UperNet" row ``| ConvMAE-B | IN1K | 1600 | 16K | 153 | 0.6 | ...`` (#Params(M),
     FLOPs(T)). Only parameters are checked here.
     UperNet: 154.3M (+0.9%); it needs the authors' 768-channel head, with mmseg's default 512

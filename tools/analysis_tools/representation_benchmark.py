@@ -42,12 +42,12 @@ import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METHODS = {
-    'mixmae': 'configs/mixmae/mixmae_swin-nano_1xb64-amp-coslr-10e_imagenette-128px.py',
-    'mixedae': 'configs/mixedae/mixedae_vit-nano-p16_1xb64-amp-coslr-10e_imagenette-128px.py',
-    'pixmim': 'configs/pixmim/pixmim_vit-nano-p16_1xb64-amp-coslr-10e_imagenette-128px.py',
-    'fastmim': 'configs/fastmim/fastmim_vit-nano-p16_1xb64-amp-coslr-10e_imagenette-64px.py',
-    'mae': 'configs/baselines/mae_vit-nano-p16_1xb64-amp-coslr-10e_imagenette-128px.py',
-    'simmim': 'configs/baselines/simmim_swin-nano_1xb64-amp-coslr-10e_imagenette-128px.py',
+    'mixmae': 'configs/mixmae/mixmae_swin-mini_1xb32-amp-coslr-10e_imagenette-128px.py',
+    'mixedae': 'configs/mixedae/mixedae_vit-mini-p16_1xb32-amp-coslr-10e_imagenette-128px.py',
+    'pixmim': 'configs/pixmim/pixmim_vit-mini-p16_1xb32-amp-coslr-10e_imagenette-128px.py',
+    'fastmim': 'configs/fastmim/fastmim_vit-mini-p16_1xb32-amp-coslr-10e_imagenette-64px.py',
+    'mae': 'configs/baselines/mae_vit-mini-p16_1xb32-amp-coslr-10e_imagenette-128px.py',
+    'simmim': 'configs/baselines/simmim_swin-mini_1xb32-amp-coslr-10e_imagenette-128px.py',
 }
 EVAL_SIZE = 128
 QUICK_EPOCHS = 1
@@ -72,9 +72,13 @@ def parse_args(argv=None):
     parser.add_argument('--knn-interval', type=int, default=1,
                         help='epochs between the kNN points of the curve')
     parser.add_argument('--fp32', action='store_true', help='train in fp32 everywhere')
+    parser.add_argument('--complexity', action='store_true',
+                        help='print each method\'s encoder parameters and GFLOPs and exit')
     parser.add_argument('--work-dir', default='work_dirs/representation')
     parser.add_argument('--out', default=None, help='JSON file (default: WORK_DIR/results.json)')
     args = parser.parse_args(argv)
+    if args.complexity:  # needs neither data nor a budget
+        return args
     if args.quick:
         args.seeds = args.seeds[:1]
         args.epochs = args.epochs or QUICK_EPOCHS
@@ -246,6 +250,52 @@ def random_init_model(cfg, seed):
     return model
 
 
+def pretraining_size(cfg):
+    """Side of the square crops the method pretrains on (its pipeline's crop)."""
+    for step in cfg.train_dataloader.dataset.pipeline:
+        for key in ('scale', 'size'):
+            if step['type'].endswith('ResizedCrop') and isinstance(step.get(key), int):
+                return step[key]
+    raise ValueError(f'{cfg.filename}: no RandomResizedCrop/SimpleResizedCrop in the '
+                     'train pipeline to read the pretraining size from')
+
+
+def complexity(method):
+    """Encoder parameters and GFLOPs per image of the method's small-scale config: the
+    frozen-feature forward at the evaluation size (what kNN and the linear probe run) and
+    the pretraining size (FastMIM pretrains at half of it)."""
+    from mmengine.config import Config
+
+    from mixmim_mm.evaluation.features import pooled_features
+    from mixmim_mm.utils.meta_flops import count_flops_meta
+
+    class Pooled(torch.nn.Module):
+
+        def __init__(self, backbone):
+            super().__init__()
+            self.backbone = backbone
+
+        def forward(self, x):
+            return pooled_features(self.backbone, x)
+
+    cfg = Config.fromfile(osp.join(REPO_ROOT, METHODS[method]))
+    backbone = random_init_model(cfg, 0).backbone
+    backbone.eval()
+    params = sum(p.numel() for p in backbone.parameters())
+    gflops = count_flops_meta(Pooled(backbone), torch.zeros(1, 3, EVAL_SIZE, EVAL_SIZE)) / 1e9
+    return dict(method=method, encoder=cfg.model.backbone.type, params_m=params / 1e6,
+                gflops=gflops, pretrain_px=pretraining_size(cfg), eval_px=EVAL_SIZE)
+
+
+def complexity_table(methods):
+    lines = ['| method | encoder | params (M) | GFLOPs / image at eval px | pretrain px | '
+             'eval px |', '|---|---|---|---|---|---|']
+    for c in (complexity(m) for m in methods):
+        lines.append(f"| {c['method']} | {c['encoder']} | {c['params_m']:.2f} | "
+                     f"{c['gflops']:.3f} | {c['pretrain_px']} | {c['eval_px']} |")
+    return '\n'.join(lines) + '\n'
+
+
 def run_finetune(cfg):
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
@@ -361,6 +411,9 @@ def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, REPO_ROOT)
     import mixmim_mm  # noqa: F401  (registers everything)
+    if args.complexity:
+        print(complexity_table(args.methods))
+        return []
     from mixmim_mm.evaluation.features import labelled_loader
     os.makedirs(args.work_dir, exist_ok=True)
     torch.set_num_threads(torch.get_num_threads())
@@ -392,6 +445,8 @@ def _write(rows, args):
     stem = osp.splitext(args.out)[0]
     with open(stem + '.md', 'w') as f:
         f.write(markdown_table(rows, args))
+        f.write('\n' + complexity_table(dict.fromkeys(
+            r['method'] for r in rows if r['method'] != 'random_init')))
     plot_curves(rows, stem + '.png')
 
 

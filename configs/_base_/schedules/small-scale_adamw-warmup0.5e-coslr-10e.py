@@ -1,7 +1,7 @@
 # The schedule of every small-scale (128 px, Imagenette) pretraining config, so that all
 # methods train under the same rules: AdamW with the method's paper betas and weight decay,
 # lr = paper base lr x batch / 256 x 16 (the same x16 for every method: encoders of about
-# 1-2M parameters train for minutes, not hundreds of epochs), half an epoch of warm-up (so a
+# 1M parameters train for minutes, not hundreds of epochs), half an epoch of warm-up (so a
 # 1-epoch run keeps both phases), cosine to 0.
 # bf16 autocast on a CPU that has it (tools/train.py), fp16 AMP on a GPU.
 # A config sets `optim_wrapper.optimizer.lr` (and betas/weight decay if its paper differs).
@@ -11,7 +11,7 @@ _base_ = '../default_runtime.py'
 lr_scale = 16
 optim_wrapper = dict(
     type='MixedPrecisionOptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.5e-4 * 64 / 256 * lr_scale, betas=(0.9, 0.95),
+    optimizer=dict(type='AdamW', lr=1.5e-4 * 32 / 256 * lr_scale, betas=(0.9, 0.95),
                    weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [

@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 from mixmim_mm.engine.hooks import KNNEvalHook
 from mixmim_mm.engine.launch_utils import prepare_train_config
 
-CONFIG = 'configs/mixmae/mixmae_swin-nano_1xb64-amp-coslr-10e_imagenette-128px.py'
+CONFIG = 'configs/mixmae/mixmae_swin-mini_1xb32-amp-coslr-10e_imagenette-128px.py'
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-# FastMIM at small scale: ViT-nano/16 (128 wide, 6 blocks, 4 heads) pretrained at half the
+# FastMIM at small scale: ViT-mini/16 (128 wide, 4 blocks, 4 heads) pretrained at half the
 # evaluation resolution (64 px for 128 px evaluation, as FastMIM's 128 px for 224 px), HOG
 # target (9 bins, 8 px cells, 2x2 cells x 3 channels = 108 per 16 px token), 75% masking in
 # 16 px blocks, 1 decoder block (Table 16) of 128 like the other small-scale configs.
 # kNN and linear probing encode 128 px images (the sin-cos position table is interpolated).
 _base_ = [
-    '../_base_/datasets/imagenette_bs64_128px.py',
+    '../_base_/datasets/imagenette_bs32_128px.py',
     '../_base_/schedules/small-scale_adamw-warmup0.5e-coslr-10e.py',
 ]
 
@@ -14,7 +14,7 @@ model = dict(
     mask_block=16,
     backbone=dict(
         type='FastMIMViT',
-        arch=dict(embed_dims=128, num_layers=6, num_heads=4, feedforward_channels=512),
+        arch=dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=512),
         img_size=64,
         patch_size=16,
         out_type='raw'),

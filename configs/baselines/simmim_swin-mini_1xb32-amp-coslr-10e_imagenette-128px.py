@@ -1,9 +1,9 @@
 # MMPretrain's SimMIM at small scale, the second baseline of the representation benchmark:
-# Swin-nano (the MixMAE small-scale encoder's shape) on 128 px Imagenette, 32 px mask patches
+# Swin-mini (the MixMAE small-scale encoder's shape) on 128 px Imagenette, 32 px mask patches
 # at 60% (the paper's setting), linear decoder, L1 loss on masked pixels, SimMIM's own crop
 # (RandomResizedCrop 0.67-1).
 _base_ = [
-    '../_base_/datasets/imagenette_bs64_128px.py',
+    '../_base_/datasets/imagenette_bs32_128px.py',
     '../_base_/schedules/small-scale_adamw-warmup0.5e-coslr-10e.py',
 ]
 
@@ -11,7 +11,7 @@ model = dict(
     type='SimMIM',
     backbone=dict(
         type='SimMIMSwinTransformer',
-        arch=dict(embed_dims=32, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8]),
+        arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8]),
         img_size=128,
         # Windows 8 / 8 / 8 / 4 over stage maps 32 / 16 / 8 / 4, as the MixMAE small-scale
         # encoder.
@@ -35,7 +35,7 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # SimMIM (MMPretrain's recipe): base lr 2e-4 per 512 images, betas (0.9, 0.999), wd 0.05,
 # gradient clipping at 5, no decay on norms, biases, position tables.
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-4 * 64 / 512 * _base_.lr_scale, betas=(0.9, 0.999)),
+    optimizer=dict(lr=2e-4 * 32 / 512 * _base_.lr_scale, betas=(0.9, 0.999)),
     clip_grad=dict(max_norm=5.0),
     paramwise_cfg=dict(custom_keys={
         'absolute_pos_embed': dict(decay_mult=0.),

@@ -1,8 +1,8 @@
-# MMPretrain's MAE at small scale, the baseline of the representation benchmark: ViT-nano/16
-# (128 wide, 6 blocks, 4 heads) on 128 px Imagenette, 75% masking, normalised-pixel target,
+# MMPretrain's MAE at small scale, the baseline of the representation benchmark: ViT-mini/16
+# (128 wide, 4 blocks, 4 heads) on 128 px Imagenette, 75% masking, normalised-pixel target,
 # MAE's decoder scaled down like every small-scale config (2 blocks x 128).
 _base_ = [
-    '../_base_/datasets/imagenette_bs64_128px.py',
+    '../_base_/datasets/imagenette_bs32_128px.py',
     '../_base_/schedules/small-scale_adamw-warmup0.5e-coslr-10e.py',
 ]
 
@@ -10,7 +10,7 @@ model = dict(
     type='MAE',
     backbone=dict(
         type='MAEViT',
-        arch=dict(embed_dims=128, num_layers=6, num_heads=4, feedforward_channels=512),
+        arch=dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=512),
         img_size=128,
         patch_size=16,
         mask_ratio=0.75),

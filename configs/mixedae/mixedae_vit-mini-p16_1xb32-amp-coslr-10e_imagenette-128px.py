@@ -1,9 +1,9 @@
-# MixedAE at small scale: ViT-nano/16 (128 wide, 6 blocks, 4 heads) on 128 px Imagenette,
+# MixedAE at small scale: ViT-mini/16 (128 wide, 4 blocks, 4 heads) on 128 px Imagenette,
 # compose mixing of 4 images (r = 0.25, the paper's default), homologous attention and
 # contrastive loss; decoder 2 blocks x 128 like every small-scale config. For the
 # representation benchmark (tools/analysis_tools/representation_benchmark.py).
 _base_ = [
-    '../_base_/datasets/imagenette_bs64_128px.py',
+    '../_base_/datasets/imagenette_bs32_128px.py',
     '../_base_/schedules/small-scale_adamw-warmup0.5e-coslr-10e.py',
 ]
 
@@ -14,7 +14,7 @@ model = dict(
     mask_unit=32,
     backbone=dict(
         type='MixedAEViT',
-        arch=dict(embed_dims=128, num_layers=6, num_heads=4, feedforward_channels=512),
+        arch=dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=512),
         img_size=128,
         patch_size=16,
         attention='topk',
@@ -35,7 +35,7 @@ model = dict(
 
 # Paper Table 4: base lr 7.5e-5 per 256 clean images, betas (0.9, 0.95), wd 0.05.
 optim_wrapper = dict(
-    optimizer=dict(lr=7.5e-5 * 64 / 256 * _base_.lr_scale),
+    optimizer=dict(lr=7.5e-5 * 32 / 256 * _base_.lr_scale),
     paramwise_cfg=dict(custom_keys={
         'pos_embed': dict(decay_mult=0.0),
         'cls_token': dict(decay_mult=0.0),

@@ -2,7 +2,7 @@
 # low-pass target (r = 40 frequency bins at 224 px, scaled to the 128 px input) and
 # SimpleResizedCrop. For the representation benchmark.
 _base_ = [
-    '../baselines/mae_vit-nano-p16_1xb64-amp-coslr-10e_imagenette-128px.py',
+    '../baselines/mae_vit-mini-p16_1xb32-amp-coslr-10e_imagenette-128px.py',
 ]
 
 model = dict(

@@ -1,10 +1,10 @@
-# MixMAE at small scale: Swin-nano (32-256 channels, 2 blocks per stage, windows 8) on 128 px
+# MixMAE at small scale: Swin-mini (the demo's encoder: 32-256 channels, 1/1/2/1 blocks, windows 8) on 128 px
 # Imagenette, 4 images mixed per input (75% masking, the paper's setting), the paper's
 # decoder shape scaled down like every small-scale config (2 blocks x 128). For the
 # representation benchmark (tools/analysis_tools/representation_benchmark.py): its kNN, linear
 # probe and fine-tune are compared with MMPretrain's MAE and SimMIM at the same scale.
 _base_ = [
-    '../_base_/datasets/imagenette_bs64_128px.py',
+    '../_base_/datasets/imagenette_bs32_128px.py',
     '../_base_/schedules/small-scale_adamw-warmup0.5e-coslr-10e.py',
 ]
 
@@ -14,7 +14,7 @@ model = dict(
     mix_mode='group',
     backbone=dict(
         type='MixMAESwinTransformer',
-        arch=dict(embed_dims=32, depths=(2, 2, 2, 2), num_heads=(1, 2, 4, 8)),
+        arch='mini',
         img_size=128,
         window_size=(8, 8, 8, 4),
         mask_unit=32),
