@@ -19,8 +19,8 @@ def tool():
 
 @pytest.fixture
 def data(tmp_path):
-    # 2 classes; two batches of 64 per epoch (the small-scale configs' batch size), so that
-    # the half-epoch warm-up is one iteration.
+    # 2 classes; two batches of 64 per fine-tuning epoch (four of the pretraining's 32), so
+    # that every half-epoch warm-up lasts at least one iteration.
     root = str(tmp_path / 'data')
     write_imagenet_split(root, 'train', 128, num_classes=2, size=(72, 72))
     write_imagenet_split(root, 'val', 16, num_classes=2, size=(72, 72), seed=1)
@@ -51,6 +51,33 @@ def test_every_method_is_scored_against_random_init(tool, data, tmp_path):
     table = open(out[:-len('.json')] + '.md').read()
     assert all(f'| {m} |' in table for m in methods)
     assert osp.getsize(out[:-len('.json')] + '.png') > 1000
+
+
+@pytest.mark.parametrize('method', ['mixmae', 'mixedae', 'pixmim', 'fastmim', 'mae', 'simmim'])
+def test_every_method_fine_tunes_from_its_checkpoint(tool, method, tmp_path):
+    # The fine-tune's classifier takes every encoder weight of the pretraining checkpoint
+    # (the loud loader raises otherwise) and changes its features.
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO_ROOT, tool['METHODS'][method]))
+    pretrained = tool['random_init_model'](cfg, 0)
+    checkpoint = str(tmp_path / 'pretrained.pth')
+    torch.save(dict(state_dict=pretrained.state_dict()), checkpoint)
+    args = tool['parse_args'](['--complexity'])
+    built = {}
+    for name, ckpt in (('pretrained', checkpoint), ('random', None)):
+        ft_cfg = tool['finetune_config'](cfg, ckpt, 10, 1, 1, str(tmp_path / name), args)
+        built[name] = MODELS.build(ft_cfg.model)
+        built[name].init_weights()
+    loaded = built['pretrained'].backbone.state_dict()
+    source = pretrained.backbone.state_dict()
+    shared = [k for k in loaded if k in source and source[k].shape == loaded[k].shape]
+    assert len(shared) >= 0.9 * len(loaded)
+    assert all(torch.equal(loaded[k], source[k]) for k in shared)
+    images = torch.rand(2, 3, 128, 128)
+    features = {k: m.extract_feat(images)[-1] for k, m in built.items()}
+    assert not torch.allclose(features['pretrained'], features['random'])
 
 
 def test_a_folder_without_label_files_is_refused(tool, tmp_path):

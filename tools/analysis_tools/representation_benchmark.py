@@ -67,7 +67,7 @@ def parse_args(argv=None):
                         help=f'one seed, {QUICK_EPOCHS} epoch each, kNN and linear probe only')
     parser.add_argument('--finetune-epochs', type=int, default=0,
                         help='end-to-end fine-tuning epochs (0: none)')
-    parser.add_argument('--finetune-methods', nargs='+', default=['mixmae', 'mae'],
+    parser.add_argument('--finetune-methods', nargs='+', default=list(METHODS),
                         choices=sorted(FINETUNE_BACKBONES_OF))
     parser.add_argument('--knn-interval', type=int, default=1,
                         help='epochs between the kNN points of the curve')
@@ -132,26 +132,43 @@ def seconds_per_epoch(method, args):
     return statistics.median(times) * len(runner.train_dataloader)
 
 
+# Pretraining backbone -> the classification backbone that takes its weights through the loud
+# loader (every encoder weight must load; pretraining-only tensors are declared and skipped).
 FINETUNE_BACKBONES_OF = {
-    # pretraining backbone -> classification backbone (same weights, the loud loader)
     'mixmae': 'MixMAESwinTransformer',
-    'mae': 'MAEViT',
-    'pixmim': 'MAEViT',
+    'mixedae': 'LoudVisionTransformer',
+    'pixmim': 'LoudVisionTransformer',
+    'fastmim': 'LoudVisionTransformer',
+    'mae': 'LoudVisionTransformer',
+    'simmim': 'LoudSwinTransformer',
 }
 
 
 def classifier_backbone(backbone):
-    """The classification encoder that takes the pretraining encoder's weights."""
+    """The classification encoder (and neck) that takes the pretraining encoder's weights."""
     if backbone.type == 'MixMAESwinTransformer':
         return dict(type='MixMAESwinTransformer', arch=backbone.arch, img_size=EVAL_SIZE,
                     window_size=backbone.window_size, mask_unit=backbone.mask_unit,
                     out_indices=(3, ), drop_path_rate=0.1), 'GlobalAveragePooling'
-    if backbone.type == 'MAEViT':
+    if backbone.type in ('MAEViT', 'MixedAEViT', 'FastMIMViT'):
         return dict(type='LoudVisionTransformer', arch=backbone.arch, img_size=EVAL_SIZE,
                     patch_size=backbone.patch_size, out_type='avg_featmap', final_norm=False,
                     drop_path_rate=0.1), None
+    if backbone.type == 'SimMIMSwinTransformer':
+        return dict(type='LoudSwinTransformer', arch=backbone.arch, img_size=EVAL_SIZE,
+                    stage_cfgs=backbone.stage_cfgs, out_indices=(3, ),
+                    drop_path_rate=0.1), 'GlobalAveragePooling'
     raise ValueError(f'fine-tuning a {backbone.type} is not wired here; fine-tune one of '
                      f'{sorted(FINETUNE_BACKBONES_OF)}')
+
+
+def feature_width(pretrain_cfg):
+    """Channels of the pooled features of the method's encoder."""
+    from mixmim_mm.evaluation.features import pooled_features
+    backbone = random_init_model(pretrain_cfg, 0).backbone
+    backbone.eval()
+    with torch.no_grad():
+        return pooled_features(backbone, torch.zeros(1, 3, EVAL_SIZE, EVAL_SIZE)).shape[1]
 
 
 def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_dir, args):
@@ -163,7 +180,7 @@ def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_di
     backbone, neck = classifier_backbone(pretrain_cfg.model.backbone)
     if checkpoint is not None:
         backbone['init_cfg'] = dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
-    width = _encoder_width(pretrain_cfg.model.backbone)
+    width = feature_width(pretrain_cfg)
     preprocessor = dict(pretrain_cfg.data_preprocessor, type='ClsDataPreprocessor',
                         num_classes=num_classes)
     train_pipeline = [
@@ -212,13 +229,6 @@ def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_di
     ))
     prepare_train_config(cfg, force_fp32=args.fp32)
     return cfg
-
-
-def _encoder_width(backbone):
-    arch = backbone.arch
-    if backbone.type == 'MixMAESwinTransformer':
-        return arch['embed_dims'] * 2**(len(arch['depths']) - 1)
-    return arch['embed_dims']
 
 
 # ----------------------------------------------------------------------------- stages
