@@ -34,8 +34,7 @@ _SHARED = {
     'OPTIM_WRAPPER_CONSTRUCTORS': ('BackboneLayerDecayOptimWrapperConstructor', ),
     'HOOKS': ('AtomicCheckpointHook', ),
 }
-_SOURCES = dict(MODELS=MODELS, OPTIM_WRAPPER_CONSTRUCTORS=OPTIM_WRAPPER_CONSTRUCTORS,
-                HOOKS=HOOKS)
+_SOURCES = dict(MODELS=MODELS, OPTIM_WRAPPER_CONSTRUCTORS=OPTIM_WRAPPER_CONSTRUCTORS, HOOKS=HOOKS)
 
 REGISTERED_SCOPES: List[str] = []
 
@@ -55,8 +54,7 @@ def register_in(scope: str) -> bool:
         target = getattr(registry_module, registry_name)
         for name in names:
             # force=True keeps re-imports (e.g. importlib.reload in tests) idempotent.
-            target.register_module(name=name, module=_SOURCES[registry_name].get(name),
-                                   force=True)
+            target.register_module(name=name, module=_SOURCES[registry_name].get(name), force=True)
     if scope not in REGISTERED_SCOPES:
         REGISTERED_SCOPES.append(scope)
     return True

@@ -40,21 +40,23 @@ CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 # Leaves of a config that a test may change; everything else must stay as shipped.
 _SIZE_KEYS = ('arch', 'depths', 'num_layers', 'embed_dims', 'num_heads', 'decoder_num_heads',
               'feedforward_channels', 'channels', 'in_channels', 'out_channels', 'embed_dim',
-              'decoder_embed_dim', 'input_features', 'feat_channels', 'conv_out_channels', 'fc_out_channels')
-ALLOWED_CHANGES = [re.compile(p) for p in (
-    r'(train|val|test)_dataloader\.(batch_size|num_workers)$',
-    r'(train|val|test)_dataloader\.dataset(\.dataset)?\.(data_root|ann_file|times)$',
-    r'(val|test)_evaluator\.ann_file$',
-    r'train_cfg\.(max_epochs|max_iters|val_interval)$',
-    r'param_scheduler(\[\d+\])?\.(begin|end)$',
-    r'custom_hooks\[\d+\]\.phases\[\d+\]\.epochs$',
-    r'default_hooks\.(logger|checkpoint)\.interval$',
-    r'model\.backbone\.init_cfg\.checkpoint$',
-    r'model\.pretrained$',
-    r'model\.([a-z_]+(\[\d+\])?\.)*(%s)(\[\d+\]|\.[a-z_]+)*$'
-    % '|'.join(_SIZE_KEYS),
-    r'work_dir$',
-)]
+              'decoder_embed_dim', 'input_features', 'feat_channels', 'conv_out_channels',
+              'fc_out_channels')
+ALLOWED_CHANGES = [
+    re.compile(p) for p in (
+        r'(train|val|test)_dataloader\.(batch_size|num_workers)$',
+        r'(train|val|test)_dataloader\.dataset(\.dataset)?\.(data_root|ann_file|times)$',
+        r'(val|test)_evaluator\.ann_file$',
+        r'train_cfg\.(max_epochs|max_iters|val_interval)$',
+        r'param_scheduler(\[\d+\])?\.(begin|end)$',
+        r'custom_hooks\[\d+\]\.phases\[\d+\]\.epochs$',
+        r'default_hooks\.(logger|checkpoint)\.interval$',
+        r'model\.backbone\.init_cfg\.checkpoint$',
+        r'model\.pretrained$',
+        r'model\.([a-z_]+(\[\d+\])?\.)*(%s)(\[\d+\]|\.[a-z_]+)*$' % '|'.join(_SIZE_KEYS),
+        r'work_dir$',
+    )
+]
 # Necks that hand the backbone's width on unchanged.
 _WIDTH_PRESERVING_NECKS = ('GlobalAveragePooling', 'ClsBatchNormNeck', 'Feature2Pyramid')
 HEAD_WIDTH = 16  # pyramid, RPN/RoI and segmentation head channels in the shrunk models
@@ -64,8 +66,9 @@ COCO_CLASSES = ('person', 'bicycle', 'car')  # COCO's first ids, drawn as the th
 def shipped_configs():
     """Every config under ``configs/`` that is not a base, relative to the repository."""
     paths = glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
-    return sorted(osp.relpath(p, REPO_ROOT) for p in paths
-                  if '_base_' not in osp.relpath(p, CONFIG_ROOT).split(os.sep))
+    return sorted(
+        osp.relpath(p, REPO_ROOT) for p in paths
+        if '_base_' not in osp.relpath(p, CONFIG_ROOT).split(os.sep))
 
 
 def inner_dataset(loader_cfg):
@@ -77,8 +80,13 @@ def inner_dataset(loader_cfg):
 def data_layout(cfg):
     """``'imagenet'``, ``'coco'``, ``'ade'`` or ``'folder'``: what the config reads."""
     kind = inner_dataset(cfg.train_dataloader).type.split('.')[-1]
-    layouts = dict(ImageNet='imagenet', CustomDataset='imagenet', LabelledImageFolder='imagenet',
-                   CocoDataset='coco', ADE20KDataset='ade', ImageFolderViews='folder')
+    layouts = dict(
+        ImageNet='imagenet',
+        CustomDataset='imagenet',
+        LabelledImageFolder='imagenet',
+        CocoDataset='coco',
+        ADE20KDataset='ade',
+        ImageFolderViews='folder')
     if kind not in layouts:
         raise KeyError(f'no tiny data set for dataset type {kind!r}: add one to {__file__}')
     return layouts[kind]
@@ -91,9 +99,14 @@ def write_layout(root, layout):
         write_imagenet_split(root, 'val', 4, seed=1)
     elif layout == 'coco':
         for split, count, seed in (('train2017', 1, 0), ('val2017', 2, 1)):
-            write_coco(root, split, count, seed=seed, img_dir=split,
-                       ann_file=f'annotations/instances_{split}.json',
-                       categories=COCO_CLASSES)
+            write_coco(
+                root,
+                split,
+                count,
+                seed=seed,
+                img_dir=split,
+                ann_file=f'annotations/instances_{split}.json',
+                categories=COCO_CLASSES)
     elif layout == 'ade':
         write_ade(root, 'training', 2, seed=0)
         write_ade(root, 'validation', 1, seed=1)
@@ -101,6 +114,7 @@ def write_layout(root, layout):
 
 
 # ----------------------------------------------------------------------------- model widths
+
 
 def _registry(cfg):
     scope = cfg.get('default_scope', 'mmpretrain')
@@ -177,8 +191,10 @@ def _shallow(new, backbone):
         if isinstance(windows, (list, tuple)) else []
     for key in ('depths', 'num_layers'):
         if isinstance(new.get(key), (list, tuple)):
-            new[key] = [d if i < len(per_block) and per_block[i] else min(d, 2)
-                        for i, d in enumerate(new[key])]
+            new[key] = [
+                d if i < len(per_block) and per_block[i] else min(d, 2)
+                for i, d in enumerate(new[key])
+            ]
 
 
 def _shrink_backbone(cfg):
@@ -195,8 +211,11 @@ def _shrink_backbone(cfg):
     if uses_arch:
         backbone.arch = ConfigDict(new)
     else:
-        backbone.update({k: v for k, v in new.items()
-                         if k in backbone or k in ('embed_dims', 'num_heads', 'num_layers')})
+        backbone.update({
+            k: v
+            for k, v in new.items()
+            if k in backbone or k in ('embed_dims', 'num_heads', 'num_layers')
+        })
     return dict(zip(shipped, narrow))
 
 
@@ -263,6 +282,7 @@ def shrink_model(cfg):
 
 
 # ----------------------------------------------------------------------------- run length
+
 
 def _phase_boundaries(cfg, unit):
     """Every begin/end (in the loop's unit) of the schedule and of the resolution phases."""
@@ -346,8 +366,8 @@ def point_at_data(cfg, layout, root):
 
 def needs_backbone_checkpoint(cfg):
     init_cfg = cfg.model.backbone.get('init_cfg')
-    return cfg.model.get('pretrained') is not None or (
-        isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained')
+    return cfg.model.get('pretrained') is not None or (isinstance(init_cfg, dict)
+                                                       and init_cfg.get('type') == 'Pretrained')
 
 
 def write_backbone_checkpoint(cfg, path):
@@ -371,6 +391,7 @@ def write_backbone_checkpoint(cfg, path):
 
 
 # ----------------------------------------------------------------------------- checks
+
 
 def _leaf_changes(old, new, path=''):
     if isinstance(old, dict) and isinstance(new, dict):

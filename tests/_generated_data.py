@@ -42,8 +42,14 @@ def draw_scene(rng, size, max_objects=3):
     return img, objects
 
 
-def write_imagenet_split(root, split, num_images, num_classes=4, size=(240, 320), seed=0,
-                         ann_file=None, img_dir=None):
+def write_imagenet_split(root,
+                         split,
+                         num_images,
+                         num_classes=4,
+                         size=(240, 320),
+                         seed=0,
+                         ann_file=None,
+                         img_dir=None):
     """Write ``num_images`` JPEGs of the ImageNet layout, labels cycling over the classes.
 
     Args:
@@ -72,7 +78,13 @@ def write_imagenet_split(root, split, num_images, num_classes=4, size=(240, 320)
     return root
 
 
-def write_coco(root, split, num_images, size=128, seed=0, ann_file=None, img_dir=None,
+def write_coco(root,
+               split,
+               num_images,
+               size=128,
+               seed=0,
+               ann_file=None,
+               img_dir=None,
                categories=SHAPES):
     """Images with drawn shapes and a COCO instances file (boxes and polygon masks).
 
@@ -102,14 +114,25 @@ def write_coco(root, split, num_images, size=128, seed=0, ann_file=None, img_dir
             x0, y0 = poly.min(0)
             x1, y1 = poly.max(0)
             area = float(cv2.contourArea(poly.astype(np.float32)))
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=i + 1, category_id=label + 1, iscrowd=0,
-                bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)], area=area,
-                segmentation=[[float(v) for v in poly.reshape(-1)]]))
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=i + 1,
+                    category_id=label + 1,
+                    iscrowd=0,
+                    bbox=[float(x0), float(y0),
+                          float(x1 - x0), float(y1 - y0)],
+                    area=area,
+                    segmentation=[[float(v) for v in poly.reshape(-1)]]))
     cats = [dict(id=i + 1, name=n) for i, n in enumerate(categories)]
     with open(osp.join(root, ann_file), 'w') as f:
-        json.dump(dict(info=dict(description='generated shapes'), licenses=[], images=images,
-                       annotations=annotations, categories=cats), f)
+        json.dump(
+            dict(
+                info=dict(description='generated shapes'),
+                licenses=[],
+                images=images,
+                annotations=annotations,
+                categories=cats), f)
     return root
 
 

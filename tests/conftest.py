@@ -90,8 +90,8 @@ def train_precision(request, monkeypatch):
     from mixmim_mm.engine.optimizers import mixed_precision_optim_wrapper
     if torch.cuda.is_available():
         pytest.skip('the CPU precision paths; with a GPU the wrapper is AmpOptimWrapper')
-    monkeypatch.setattr(mixed_precision_optim_wrapper, 'cpu_bf16_support',
-                        lambda: (True, 'taken as supported by the test'))
+    monkeypatch.setattr(mixed_precision_optim_wrapper, 'cpu_bf16_support', lambda:
+                        (True, 'taken as supported by the test'))
 
     def apply(cfg):
         cfg.optim_wrapper.type = 'MixedPrecisionOptimWrapper'

@@ -61,6 +61,6 @@ if ! "$py" -c 'import mmcv, mmcv.ops' 2>/dev/null; then
 fi
 
 echo "[setup_env] installing the OpenMMLab stack and mixmim_mm (editable, with extras)"
-"$py" "${pip_q[@]}" -c "$constraints" -e "$repo[det,seg,tests]"
+"$py" "${pip_q[@]}" -c "$constraints" -e "$repo[det,seg,tests,lint]"
 "$py" -c 'import mixmim_mm, mmcv.ops, mmdet, mmseg; print("[setup_env] ok: mmcv", __import__("mmcv").__version__)'
 echo "$want" > "$stamp"

@@ -27,9 +27,7 @@ def parse_args():
     parser.add_argument(
         '--out', help='write predictions (a .pkl file) or, with --out-item metrics, metrics')
     parser.add_argument(
-        '--out-item',
-        choices=['metrics', 'pred'],
-        help='what --out holds; defaults to predictions')
+        '--out-item', choices=['metrics', 'pred'], help='what --out holds; defaults to predictions')
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -8,5 +8,8 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
 default_hooks = dict(
-    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3,
-                    backend_args=dict(backend='atomic_local')))
+    checkpoint=dict(
+        type='AtomicCheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        backend_args=dict(backend='atomic_local')))

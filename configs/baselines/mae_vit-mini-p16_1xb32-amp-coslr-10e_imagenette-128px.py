@@ -36,10 +36,12 @@ model = dict(
 
 # MAE (MMPretrain's recipe): base lr 1.5e-4, betas (0.9, 0.95), wd 0.05, no decay on norms,
 # biases, position embedding, [MASK] and class tokens.
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={
-    'pos_embed': dict(decay_mult=0.),
-    'mask_token': dict(decay_mult=0.),
-    'cls_token': dict(decay_mult=0.)
-}))
+optim_wrapper = dict(
+    paramwise_cfg=dict(
+        custom_keys={
+            'pos_embed': dict(decay_mult=0.),
+            'mask_token': dict(decay_mult=0.),
+            'cls_token': dict(decay_mult=0.)
+        }))
 
 custom_hooks = [dict(type='KNNEvalHook')]

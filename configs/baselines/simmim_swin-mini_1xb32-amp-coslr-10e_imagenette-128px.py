@@ -26,8 +26,12 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=128, crop_ratio_range=(0.67, 1.0)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='SimMIMMaskGenerator', input_size=128, mask_patch_size=32, model_patch_size=4,
-         mask_ratio=0.6),
+    dict(
+        type='SimMIMMaskGenerator',
+        input_size=128,
+        mask_patch_size=32,
+        model_patch_size=4,
+        mask_ratio=0.6),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

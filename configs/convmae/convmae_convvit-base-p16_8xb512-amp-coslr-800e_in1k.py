@@ -42,8 +42,7 @@ train_dataloader = dict(batch_size=512)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(
-        type='AdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+    optimizer=dict(type='AdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     # As the authors (timm add_weight_decay): no decay on 1-D params (norms, biases).
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
@@ -53,10 +52,8 @@ optim_wrapper = dict(
             'mask_token': dict(decay_mult=0.),
         }))
 
-
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=800)
-default_hooks = dict(
-    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3))
 randomness = dict(seed=0, diff_rank_seed=True)
 resume = True
 auto_scale_lr = dict(base_batch_size=4096)

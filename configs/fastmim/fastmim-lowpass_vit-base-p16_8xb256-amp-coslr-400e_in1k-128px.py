@@ -8,5 +8,9 @@ _base_ = ['fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py']
 model = dict(
     neck=dict(out_channels=16 * 16 * 3),
     head=dict(norm_pix=True),
-    target_generator=dict(_delete_=True, type='LowPassTargetGenerator', radius=40,
-                          scale_radius_with_size=True, reference_size=224))
+    target_generator=dict(
+        _delete_=True,
+        type='LowPassTargetGenerator',
+        radius=40,
+        scale_radius_with_size=True,
+        reference_size=224))

@@ -10,22 +10,41 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='SwinTransformer', arch='large', img_size=128, window_size=8,
-                  stage_cfgs=[dict(), dict(), dict(), dict(window_size=4)],
-                  drop_path_rate=0.0, out_indices=(3, ), init_cfg={{_base_.transformer_init}}),
+    backbone=dict(
+        type='SwinTransformer',
+        arch='large',
+        img_size=128,
+        window_size=8,
+        stage_cfgs=[dict(), dict(), dict(), dict(window_size=4)],
+        drop_path_rate=0.0,
+        out_indices=(3, ),
+        init_cfg={{_base_.transformer_init}}),
     neck=dict(in_channels=1536, embed_dims=512, depth=4))
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
-         convert_to_iter_based=True),
-    dict(type='MultiStepLR', milestones=[350], gamma=0.1, by_epoch=True, begin=10,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=10,
+        convert_to_iter_based=True),
+    dict(
+        type='MultiStepLR',
+        milestones=[350],
+        gamma=0.1,
+        by_epoch=True,
+        begin=10,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=400)
 
 custom_hooks = [
-    dict(type='ProgressiveResolutionHook',
-         phases=[dict(img_size=128, epochs=200, window_size=8),
-                 dict(img_size=160, epochs=100, window_size=10),
-                 dict(img_size=192, epochs=100, window_size=12)]),
+    dict(
+        type='ProgressiveResolutionHook',
+        phases=[
+            dict(img_size=128, epochs=200, window_size=8),
+            dict(img_size=160, epochs=100, window_size=10),
+            dict(img_size=192, epochs=100, window_size=12)
+        ]),
 ]

@@ -3,6 +3,10 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='ConvNeXt', arch='base', out_indices=(3, ), gap_before_final_norm=False,
-                  drop_path_rate=0.0),
+    backbone=dict(
+        type='ConvNeXt',
+        arch='base',
+        out_indices=(3, ),
+        gap_before_final_norm=False,
+        drop_path_rate=0.0),
     neck=dict(in_channels=1024))

@@ -3,7 +3,12 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='mmdet.PyramidVisionTransformer', pretrain_img_size=128, embed_dims=64,
-                  num_layers=[3, 8, 27, 3], num_heads=[1, 2, 5, 8], out_indices=(3, ),
-                  drop_path_rate=0.0),
+    backbone=dict(
+        type='mmdet.PyramidVisionTransformer',
+        pretrain_img_size=128,
+        embed_dims=64,
+        num_layers=[3, 8, 27, 3],
+        num_heads=[1, 2, 5, 8],
+        out_indices=(3, ),
+        drop_path_rate=0.0),
     neck=dict(in_channels=512))

@@ -3,7 +3,11 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='mmdet.PyramidVisionTransformerV2', embed_dims=64,
-                  num_layers=[3, 4, 6, 3], num_heads=[1, 2, 5, 8], out_indices=(3, ),
-                  drop_path_rate=0.0),
+    backbone=dict(
+        type='mmdet.PyramidVisionTransformerV2',
+        embed_dims=64,
+        num_layers=[3, 4, 6, 3],
+        num_heads=[1, 2, 5, 8],
+        out_indices=(3, ),
+        drop_path_rate=0.0),
     neck=dict(in_channels=512))

@@ -3,7 +3,12 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='mmdet.PyramidVisionTransformerV2', embed_dims=64,
-                  num_layers=[3, 6, 40, 3], num_heads=[1, 2, 5, 8], mlp_ratios=(4, 4, 4, 4),
-                  out_indices=(3, ), drop_path_rate=0.0),
+    backbone=dict(
+        type='mmdet.PyramidVisionTransformerV2',
+        embed_dims=64,
+        num_layers=[3, 6, 40, 3],
+        num_heads=[1, 2, 5, 8],
+        mlp_ratios=(4, 4, 4, 4),
+        out_indices=(3, ),
+        drop_path_rate=0.0),
     neck=dict(in_channels=512))

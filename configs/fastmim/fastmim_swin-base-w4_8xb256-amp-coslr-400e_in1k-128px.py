@@ -5,8 +5,14 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='SwinTransformer', arch='base', img_size=128, window_size=4,
-                  drop_path_rate=0.0, out_indices=(3, ), init_cfg={{_base_.transformer_init}}),
+    backbone=dict(
+        type='SwinTransformer',
+        arch='base',
+        img_size=128,
+        window_size=4,
+        drop_path_rate=0.0,
+        out_indices=(3, ),
+        init_cfg={{_base_.transformer_init}}),
     neck=dict(in_channels=1024, embed_dims=256, depth=4))
 
 train_cfg = dict(max_epochs=400)

@@ -10,10 +10,14 @@ model = dict(
     type='FastMIM',
     mask_ratio=0.75,
     mask_block=16,
-    backbone=dict(type='FastMIMViT', arch='base', img_size=128, patch_size=16,
-                  out_type='raw', init_cfg={{_base_.transformer_init}}),
-    neck=dict(type='FastMIMDecoder', in_channels=768, out_channels=108, embed_dims=256,
-              depth=1),
+    backbone=dict(
+        type='FastMIMViT',
+        arch='base',
+        img_size=128,
+        patch_size=16,
+        out_type='raw',
+        init_cfg={{_base_.transformer_init}}),
+    neck=dict(type='FastMIMDecoder', in_channels=768, out_channels=108, embed_dims=256, depth=1),
     head=dict(type='FastMIMHead', patch_size=16),
     target_generator=dict(type='HOGTargetGenerator', token_stride=16, nbins=9, cell_size=8))
 

@@ -18,23 +18,27 @@ model = dict(
         img_size=64,
         patch_size=16,
         out_type='raw'),
-    neck=dict(type='FastMIMDecoder', in_channels=128, out_channels=108, embed_dims=128,
-              depth=1),
+    neck=dict(type='FastMIMDecoder', in_channels=128, out_channels=108, embed_dims=128, depth=1),
     head=dict(type='FastMIMHead', patch_size=16),
     target_generator=dict(type='HOGTargetGenerator', token_stride=16, nbins=9, cell_size=8))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.2, 1.0), backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='RandomResizedCrop',
+        scale=64,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={
-    'mask_token': dict(decay_mult=0.0),
-    'pos_embed': dict(decay_mult=0.0),
-}))
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={
+        'mask_token': dict(decay_mult=0.0),
+        'pos_embed': dict(decay_mult=0.0),
+    }))
 
 custom_hooks = [dict(type='KNNEvalHook', img_size=128)]

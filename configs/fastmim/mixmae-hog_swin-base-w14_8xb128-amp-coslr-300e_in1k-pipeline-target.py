@@ -17,8 +17,9 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 # Read the per-token features from the data samples as they are (no pixel normalisation).
-model = dict(target_generator=dict(_delete_=True, type='DataSampleTarget', key='hog_target',
-                                   pixel_space=False))
+model = dict(
+    target_generator=dict(
+        _delete_=True, type='DataSampleTarget', key='hog_target', pixel_space=False))
 
 # Fails at start-up if the pipeline and the model disagree on the target's source, kind
 # (features) or channel order.

@@ -4,9 +4,7 @@
 _base_ = './mixedae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py'
 
 model = dict(
-    backbone=dict(arch='l'),
-    neck=dict(in_channels=1024),
-    contrastive_head=dict(in_channels=1024))
+    backbone=dict(arch='l'), neck=dict(in_channels=1024), contrastive_head=dict(in_channels=1024))
 
 train_dataloader = dict(batch_size=256)
 optim_wrapper = dict(optimizer=dict(lr=7.5e-5 * 2048 / 256))

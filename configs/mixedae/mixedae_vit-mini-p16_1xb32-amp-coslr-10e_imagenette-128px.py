@@ -22,9 +22,8 @@ model = dict(
         segment_embed=True),
     neck=dict(type='MixMAEDecoder', in_channels=128, embed_dims=128, depth=2, num_heads=4),
     head=dict(
-        type='MixMAEHead',
-        norm_pix=True,
-        loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+        type='MixMAEHead', norm_pix=True, loss=dict(type='PixelReconstructionLoss',
+                                                    criterion='L2')),
     contrastive_head=dict(
         type='HomologousContrastiveHead',
         in_channels=128,
@@ -36,10 +35,11 @@ model = dict(
 # Paper Table 4: base lr 7.5e-5 per 256 clean images, betas (0.9, 0.95), wd 0.05.
 optim_wrapper = dict(
     optimizer=dict(lr=7.5e-5 * 32 / 256 * _base_.lr_scale),
-    paramwise_cfg=dict(custom_keys={
-        'pos_embed': dict(decay_mult=0.0),
-        'cls_token': dict(decay_mult=0.0),
-        'segment_embed': dict(decay_mult=0.0),
-    }))
+    paramwise_cfg=dict(
+        custom_keys={
+            'pos_embed': dict(decay_mult=0.0),
+            'cls_token': dict(decay_mult=0.0),
+            'segment_embed': dict(decay_mult=0.0),
+        }))
 
 custom_hooks = [dict(type='MixingBatchCheckHook'), dict(type='KNNEvalHook')]

@@ -22,9 +22,7 @@ optim_wrapper = dict(
     loss_scale='dynamic',
     optimizer=dict(type='AdamW', lr=1.5e-4 * 1024 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        custom_keys={'mask_token': dict(decay_mult=0.0)}))
+        norm_decay_mult=0.0, bias_decay_mult=0.0, custom_keys={'mask_token': dict(decay_mult=0.0)}))
 
 # 40 warm-up epochs, then cosine to the end (the shared schedule base).
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300)

@@ -8,6 +8,6 @@
 _base_ = './mixmae_swin-base-w14_8xb128-amp-coslr-600e_in1k.py'
 
 model = dict(
-    backbone=dict(_delete_=True, type='MixMAEViT', arch='base', img_size=224, patch_size=16,
-                  mask_unit=32),
+    backbone=dict(
+        _delete_=True, type='MixMAEViT', arch='base', img_size=224, patch_size=16, mask_unit=32),
     neck=dict(in_channels=768))

@@ -9,10 +9,7 @@ _base_ = './lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'
 model = dict(
     type='PixMIM',
     target_generator=dict(
-        type='LowPassTargetGenerator',
-        radius=40,
-        scale_radius_with_size=True,
-        reference_size=224))
+        type='LowPassTargetGenerator', radius=40, scale_radius_with_size=True, reference_size=224))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

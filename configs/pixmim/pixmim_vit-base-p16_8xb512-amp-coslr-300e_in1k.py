@@ -9,6 +9,4 @@ _base_ = [
 ]
 
 # mean/std for the low-pass target are read from the data preprocessor at build time.
-model = dict(
-    type='PixMIM',
-    target_generator=dict(type='LowPassTargetGenerator', radius=40))
+model = dict(type='PixMIM', target_generator=dict(type='LowPassTargetGenerator', radius=40))

@@ -7,13 +7,18 @@ _base_ = [
 
 model = dict(
     type='PixMIM',
-    target_generator=dict(type='LowPassTargetGenerator', radius=40,
-                          scale_radius_with_size=True, reference_size=224))
+    target_generator=dict(
+        type='LowPassTargetGenerator', radius=40, scale_radius_with_size=True, reference_size=224))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='SimpleResizedCrop', size=128, padding=4, flip_prob=0.5, interpolation='bicubic',
-         backend='pillow'),
+    dict(
+        type='SimpleResizedCrop',
+        size=128,
+        padding=4,
+        flip_prob=0.5,
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -91,16 +91,19 @@ def expected_backbone_keys(depths, out_indices, mix_embeds: bool = False):
     return list(model.state_dict())
 
 
-def check_backbone_keys(state_dict: Dict[str, torch.Tensor], prefix: str = '',
+def check_backbone_keys(state_dict: Dict[str, torch.Tensor],
+                        prefix: str = '',
                         source: str = 'the checkpoint') -> None:
     """Raise a ``ValueError`` listing missing/unexpected keys if the ``prefix`` entries of
     ``state_dict`` are not a complete ``MixMAESwinTransformer`` (layout read from the keys)."""
     backbone = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     arch = infer_backbone_arch(backbone)
-    norms = sorted(int(m.group(1)) for k in backbone for m in [re.match(r'norm(\d+)\.weight$', k)]
-                   if m)
-    expected = expected_backbone_keys(arch['depths'], norms or [len(arch['depths']) - 1],
-                                      mix_embeds=any(k.startswith('mix_embeds.') for k in backbone))
+    norms = sorted(
+        int(m.group(1)) for k in backbone for m in [re.match(r'norm(\d+)\.weight$', k)] if m)
+    expected = expected_backbone_keys(
+        arch['depths'],
+        norms or [len(arch['depths']) - 1],
+        mix_embeds=any(k.startswith('mix_embeds.') for k in backbone))
     check_keys(backbone, expected, source)
 
 
@@ -170,9 +173,11 @@ def save_converted_checkpoint(converted: Dict[str, torch.Tensor], src: str, dst:
         str: A one-line summary for the tool to print.
     """
     whole_model = any(k.startswith('backbone.') for k in converted)
-    arch = infer_backbone_arch({k[len('backbone.'):]: v for k, v in converted.items()
-                                if k.startswith('backbone.')} if whole_model else converted)
-    save_checkpoint_file(converted, dst, meta=dict(converted_from=src, converter=converter,
-                                                   backbone_arch=arch))
+    arch = infer_backbone_arch({
+        k[len('backbone.'):]: v
+        for k, v in converted.items() if k.startswith('backbone.')
+    } if whole_model else converted)
+    save_checkpoint_file(
+        converted, dst, meta=dict(converted_from=src, converter=converter, backbone_arch=arch))
     return (f'wrote {len(converted)} tensors to {dst}; encoder: embed_dims='
             f'{arch["embed_dims"]}, depths={arch["depths"]}, num_heads={arch["num_heads"]}')

@@ -67,16 +67,27 @@ def expected_keys(encoder: str, target: str, state: Dict[str, torch.Tensor]):
         depths = [d - pos for d in depths]
         n = len(depths)
         model = PyramidVisionTransformer(
-            pretrain_img_size=32 * 2**n, embed_dims=4, num_layers=depths, num_heads=[1] * n,
-            sr_ratios=srs, mlp_ratios=[1] * n, use_abs_pos_embed=pos,
+            pretrain_img_size=32 * 2**n,
+            embed_dims=4,
+            num_layers=depths,
+            num_heads=[1] * n,
+            sr_ratios=srs,
+            mlp_ratios=[1] * n,
+            use_abs_pos_embed=pos,
             norm_after_stage=any(re.match(r'layers\.\d+\.2\.', k) for k in state))
         return list(model.state_dict())
     if encoder == 'svt':
         depths, srs = _stage_layout(state, r'stages\.(\d+)\.(\d+)\.', 'attn.sr.weight', state)
         n = len(depths)
-        arch = dict(embed_dims=[4] * n, depths=depths, num_heads=[1] * n,
-                    patch_sizes=[4] + [2] * (n - 1), strides=[4] + [2] * (n - 1),
-                    mlp_ratios=[1] * n, sr_ratios=srs, window_sizes=[1] * n)
+        arch = dict(
+            embed_dims=[4] * n,
+            depths=depths,
+            num_heads=[1] * n,
+            patch_sizes=[4] + [2] * (n - 1),
+            strides=[4] + [2] * (n - 1),
+            mlp_ratios=[1] * n,
+            sr_ratios=srs,
+            window_sizes=[1] * n)
         if target == 'mmseg':
             from mmseg.models.backbones.twins import SVT
             arch.pop('patch_sizes')
@@ -86,17 +97,21 @@ def expected_keys(encoder: str, target: str, state: Dict[str, torch.Tensor]):
         norms = [f'norm_after_stage{i}.weight' in state for i in range(n)]
         return list(SVT(arch, norm_after_stage=norms).state_dict())
     from mmpretrain.models.backbones import VisionTransformer
-    depth = 1 + max(int(m.group(1)) for k in state for m in [re.match(r'layers\.(\d+)\.', k)]
-                    if m)
+    depth = 1 + max(int(m.group(1)) for k in state for m in [re.match(r'layers\.(\d+)\.', k)] if m)
     model = VisionTransformer(
         arch=dict(embed_dims=4, num_layers=depth, num_heads=1, feedforward_channels=4),
-        img_size=32, patch_size=16, with_cls_token=False, out_type='featmap',
+        img_size=32,
+        patch_size=16,
+        with_cls_token=False,
+        out_type='featmap',
         final_norm='ln1.weight' in state)
     return list(model.state_dict())
 
 
-def convert_mixmae_encoder(state_dict: Dict[str, torch.Tensor], encoder: str,
-                           target: Optional[str] = None, prefix: Optional[str] = None,
+def convert_mixmae_encoder(state_dict: Dict[str, torch.Tensor],
+                           encoder: str,
+                           target: Optional[str] = None,
+                           prefix: Optional[str] = None,
                            source: str = 'the checkpoint') -> Dict[str, torch.Tensor]:
     """Our ``MixMAEPVT`` / ``MixMAESVT`` / ``MixMAEViT`` weights in a target's layout.
 
@@ -127,8 +142,7 @@ def convert_mixmae_encoder(state_dict: Dict[str, torch.Tensor], encoder: str,
         # norm_out: the pretraining output norm of MixMAEPVT; mmdet's PVT has none.
         out = OrderedDict((k, v) for k, v in state.items() if not k.startswith('norm_out.'))
     present = set(out)
-    check_keys(out, [k for k in expected if k in present or not DOWNSTREAM_ONLY.match(k)],
-               source)
+    check_keys(out, [k for k in expected if k in present or not DOWNSTREAM_ONLY.match(k)], source)
     return out
 
 

@@ -60,8 +60,13 @@ def _check_decoder_keys(state_dict: Dict[str, torch.Tensor], source: str) -> Non
     from ..models.necks.mixmae_decoder import MixMAEDecoder
     neck = {k[len('neck.'):]: v for k, v in state_dict.items() if k.startswith('neck.')}
     blocks = [int(m.group(1)) for k in neck for m in [re.match(r'decoder_blocks\.(\d+)\.', k)] if m]
-    decoder = MixMAEDecoder(in_channels=4, embed_dims=4, depth=max(blocks, default=-1) + 1,
-                            num_heads=1, patch_size=1, grid_size=(1, 1))
+    decoder = MixMAEDecoder(
+        in_channels=4,
+        embed_dims=4,
+        depth=max(blocks, default=-1) + 1,
+        num_heads=1,
+        patch_size=1,
+        grid_size=(1, 1))
     check_keys(neck, decoder.state_dict(), f'{source} (decoder, "neck.")')
 
 

@@ -72,8 +72,8 @@ def convert_official_mixmim(state_dict: Dict[str, torch.Tensor],
             f'{list(_SIGNATURE)}, found {found}{" ..." if len(state_dict) > 8 else ""}. '
             'MMPretrain MixMIM checkpoints (keys "backbone.layers.*", "ln1") go through '
             'tools/model_converters/mmpretrain_mixmim_to_mixmim_mm.py.')
-    last_stage = max(int(m.group(1)) for k in state_dict
-                     for m in [re.match(r'layers\.(\d+)\.', k)] if m)
+    last_stage = max(
+        int(m.group(1)) for k in state_dict for m in [re.match(r'layers\.(\d+)\.', k)] if m)
     out = OrderedDict()
     unknown = []
     for key, value in state_dict.items():

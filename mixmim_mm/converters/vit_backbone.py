@@ -22,8 +22,11 @@ def infer_vit_arch(backbone: Dict[str, torch.Tensor]) -> dict:
     if proj is None or not layers:
         raise ValueError(f'not a ViT encoder: expected keys like "patch_embed.projection.weight" '
                          f'and "layers.0.attn.qkv.weight", found {sorted(backbone)[:8]}')
-    return dict(embed_dims=proj.shape[0], num_layers=max(layers) + 1, patch_size=proj.shape[-1],
-                final_norm='ln1.weight' in backbone)
+    return dict(
+        embed_dims=proj.shape[0],
+        num_layers=max(layers) + 1,
+        patch_size=proj.shape[-1],
+        final_norm='ln1.weight' in backbone)
 
 
 def expected_vit_keys(num_layers: int, final_norm: bool):
@@ -31,11 +34,15 @@ def expected_vit_keys(num_layers: int, final_norm: bool):
     from mmpretrain.models.backbones import VisionTransformer
     model = VisionTransformer(
         arch=dict(embed_dims=4, num_layers=num_layers, num_heads=1, feedforward_channels=4),
-        img_size=4, patch_size=4, out_type='raw', final_norm=final_norm)
+        img_size=4,
+        patch_size=4,
+        out_type='raw',
+        final_norm=final_norm)
     return list(model.state_dict())
 
 
-def vit_backbone_state_dict(state_dict: Dict[str, torch.Tensor], prefix: Optional[str] = None,
+def vit_backbone_state_dict(state_dict: Dict[str, torch.Tensor],
+                            prefix: Optional[str] = None,
                             source: str = 'the checkpoint') -> Dict[str, torch.Tensor]:
     """The encoder of ``state_dict`` with bare ``VisionTransformer`` keys.
 

@@ -12,9 +12,21 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tif
 # Real photographs bundled with scikit-image (no download needed). Colour photos first; the gray
 # ones are natural photos too and are loaded as 3-channel images by ``LoadImageFromFile``.
 SKIMAGE_PHOTOS = (
-    'astronaut.png', 'chelsea.png', 'coffee.png', 'hubble_deep_field.jpg', 'ihc.png',
-    'motorcycle_left.png', 'motorcycle_right.png', 'retina.jpg', 'rocket.jpg',
-    'camera.png', 'coins.png', 'moon.png', 'grass.png', 'gravel.png', 'brick.png',
+    'astronaut.png',
+    'chelsea.png',
+    'coffee.png',
+    'hubble_deep_field.jpg',
+    'ihc.png',
+    'motorcycle_left.png',
+    'motorcycle_right.png',
+    'retina.jpg',
+    'rocket.jpg',
+    'camera.png',
+    'coins.png',
+    'moon.png',
+    'grass.png',
+    'gravel.png',
+    'brick.png',
 )
 
 
@@ -88,8 +100,7 @@ class ImageFolderViews(BaseDataset):
         if data_root is not None:
             data_root = osp.expanduser(str(data_root))
         self.use_bundled = data_root is None
-        super().__init__(
-            ann_file='', data_root=data_root or '', pipeline=pipeline, **kwargs)
+        super().__init__(ann_file='', data_root=data_root or '', pipeline=pipeline, **kwargs)
 
     def _find_images(self) -> List[str]:
         root = self.data_root

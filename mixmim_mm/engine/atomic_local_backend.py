@@ -71,10 +71,7 @@ class AtomicLocalBackend(LocalBackend):
             raise
         _sync_dir(dirname)
 
-    def put_text(self,
-                 obj: str,
-                 filepath: Union[str, Path],
-                 encoding: str = 'utf-8') -> None:
+    def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         """Atomically write text to ``filepath``, creating its folder if needed.
 
         Args:

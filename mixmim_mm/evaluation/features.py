@@ -12,8 +12,12 @@ def eval_pipeline(img_size: int) -> list:
     """Short side to ``img_size``, centre crop, pack: the evaluation view of every model."""
     return [
         dict(type='LoadImageFromFile'),
-        dict(type='ResizeEdge', scale=img_size, edge='short', backend='pillow',
-             interpolation='bicubic'),
+        dict(
+            type='ResizeEdge',
+            scale=img_size,
+            edge='short',
+            backend='pillow',
+            interpolation='bicubic'),
         dict(type='CenterCrop', crop_size=img_size),
         dict(type='PackInputs'),
     ]
@@ -37,15 +41,23 @@ def labelled_loader(data_root: str,
             ``seed``, the same every time); None: all of them.
     """
     from mmpretrain.registry import DATASETS
-    dataset = DATASETS.build(dict(
-        type='LabelledImageFolder', data_root=data_root, ann_file=f'meta/{split}.txt',
-        data_prefix=f'{split}/', pipeline=eval_pipeline(img_size)))
+    dataset = DATASETS.build(
+        dict(
+            type='LabelledImageFolder',
+            data_root=data_root,
+            ann_file=f'meta/{split}.txt',
+            data_prefix=f'{split}/',
+            pipeline=eval_pipeline(img_size)))
     if num_samples is not None and num_samples < len(dataset):
         order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))
         dataset = dataset.get_subset(sorted(order[:num_samples].tolist()))
-    return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers,
-                      shuffle=False, collate_fn=default_collate,
-                      persistent_workers=False)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        shuffle=False,
+        collate_fn=default_collate,
+        persistent_workers=False)
 
 
 def pooled_features(backbone: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:

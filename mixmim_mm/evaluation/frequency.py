@@ -24,7 +24,8 @@ from typing import Optional, Tuple
 import torch
 
 
-def radial_frequency(height: int, width: int,
+def radial_frequency(height: int,
+                     width: int,
                      device: Optional[torch.device] = None) -> torch.Tensor:
     """Distance of each DFT bin from the zero frequency, in frequency-bin units.
 
@@ -117,8 +118,7 @@ def band_limit(images: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.fft.ifft2(spectrum * mask.to(spectrum.real.dtype)).real
 
 
-def band_mse(reference: torch.Tensor, estimate: torch.Tensor,
-             masks: torch.Tensor) -> torch.Tensor:
+def band_mse(reference: torch.Tensor, estimate: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     """Per-image MSE between the band-limited ``reference`` and ``estimate``, for every band.
 
     Args:

@@ -47,10 +47,13 @@ def knn_predict(train_features: torch.Tensor,
     return torch.cat(scores)
 
 
-def knn_top1(train_features: torch.Tensor, train_labels: torch.Tensor,
-             query_features: torch.Tensor, query_labels: torch.Tensor,
-             num_classes: int, k: int = 20, temperature: float = 0.07) -> float:
+def knn_top1(train_features: torch.Tensor,
+             train_labels: torch.Tensor,
+             query_features: torch.Tensor,
+             query_labels: torch.Tensor,
+             num_classes: int,
+             k: int = 20,
+             temperature: float = 0.07) -> float:
     """Top-1 accuracy (a fraction in 0..1) of :func:`knn_predict` on labelled queries."""
-    scores = knn_predict(train_features, train_labels, query_features, num_classes, k,
-                         temperature)
+    scores = knn_predict(train_features, train_labels, query_features, num_classes, k, temperature)
     return (scores.argmax(1) == query_labels.long()).float().mean().item()

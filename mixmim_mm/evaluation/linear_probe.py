@@ -39,11 +39,14 @@ def linear_probe_top1(train_features: torch.Tensor,
     val_x = (val_features.double() - mean) / std
     labels = train_labels.long()
     generator = torch.Generator().manual_seed(seed)
-    weight = (torch.randn(num_classes, train_x.shape[1], generator=generator,
-                          dtype=torch.float64) * 1e-3).requires_grad_()
+    weight = (torch.randn(num_classes, train_x.shape[1], generator=generator, dtype=torch.float64) *
+              1e-3).requires_grad_()
     bias = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([weight, bias], lr=1, max_iter=max_iter,
-                                  history_size=20, line_search_fn='strong_wolfe')
+    optimizer = torch.optim.LBFGS([weight, bias],
+                                  lr=1,
+                                  max_iter=max_iter,
+                                  history_size=20,
+                                  line_search_fn='strong_wolfe')
 
     def closure():
         optimizer.zero_grad()

@@ -53,7 +53,8 @@ def count_params(model: nn.Module, with_pos_embed: bool = True) -> int:
     return total
 
 
-def mask_rcnn_flops(model: nn.Module, img_shape: Tuple[int, int],
+def mask_rcnn_flops(model: nn.Module,
+                    img_shape: Tuple[int, int],
                     num_proposals: int = NUM_PROPOSALS,
                     num_detections: int = NUM_DETECTIONS) -> int:
     """Test-time FLOPs of an mmdet two-stage detector with box and mask heads.
@@ -69,8 +70,9 @@ def mask_rcnn_flops(model: nn.Module, img_shape: Tuple[int, int],
     flops = count_flops_meta(image, torch.zeros(1, 3, *img_shape))
     roi_head = model.roi_head
     for head, extractor, num in ((roi_head.bbox_head, roi_head.bbox_roi_extractor, num_proposals),
-                                 (getattr(roi_head, 'mask_head', None),
-                                  getattr(roi_head, 'mask_roi_extractor', None), num_detections)):
+                                 (getattr(roi_head, 'mask_head',
+                                          None), getattr(roi_head, 'mask_roi_extractor',
+                                                         None), num_detections)):
         if head is None:
             continue
         size = extractor.roi_layers[0].output_size
@@ -83,8 +85,8 @@ def segmentor_flops(model: nn.Module, img_shape: Tuple[int, int]) -> int:
     """Inference FLOPs of an mmseg encoder-decoder on one ``(H, W)`` crop (no auxiliary head)."""
     model = copy.deepcopy(model).eval()
     neck = model.neck if getattr(model, 'with_neck', False) else None
-    return count_flops_meta(_Dense(model.backbone, neck, model.decode_head),
-                            torch.zeros(1, 3, *img_shape))
+    return count_flops_meta(
+        _Dense(model.backbone, neck, model.decode_head), torch.zeros(1, 3, *img_shape))
 
 
 def classifier_flops(model: nn.Module, img_shape: Tuple[int, int]) -> int:

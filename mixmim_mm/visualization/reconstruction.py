@@ -182,7 +182,8 @@ def fetch_batch(dataset, num_images: int, collate_fn: Callable, seed: int = 0) -
 
 
 @torch.no_grad()
-def reconstruct_batch(model: torch.nn.Module, data_batch: Union[dict, Sequence],
+def reconstruct_batch(model: torch.nn.Module,
+                      data_batch: Union[dict, Sequence],
                       seed: int = 0) -> Dict[str, torch.Tensor]:
     """Preprocess ``data_batch`` and run ``model.reconstruct`` in eval mode with a fixed seed."""
     if not hasattr(model, 'reconstruct'):

@@ -39,8 +39,8 @@ def shipped_runner(tmp_path, config_data_roots, monkeypatch):
         if changes is not None:
             changes(cfg)
         if precision == 'bf16':
-            monkeypatch.setattr(mixed_precision_optim_wrapper, 'cpu_bf16_support',
-                                lambda: (True, 'taken as supported by the test'))
+            monkeypatch.setattr(mixed_precision_optim_wrapper, 'cpu_bf16_support', lambda:
+                                (True, 'taken as supported by the test'))
         prepare_train_config(cfg, force_fp32=precision == 'fp32')
         forget_visualizers()
         return Runner.from_cfg(cfg), steps
@@ -52,8 +52,8 @@ def shipped_runner(tmp_path, config_data_roots, monkeypatch):
 def record_target_generator(runner):
     """``[(inputs, target), ...]`` of every ``runner.model.target_generator`` call from now on."""
     seen = []
-    runner.model.target_generator.register_forward_hook(
-        lambda module, args, out: seen.append((args[0].detach().clone(), out.detach().clone())))
+    runner.model.target_generator.register_forward_hook(lambda module, args, out: seen.append(
+        (args[0].detach().clone(), out.detach().clone())))
     return seen
 
 

@@ -6,16 +6,15 @@ import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 from PIL import Image
 
 import mixmim_mm  # noqa: F401
-from mmpretrain.registry import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_CONFIGS = sorted(
-    [p for p in (ROOT / 'configs/convmae').rglob('*.py')] +
-    [p for p in (ROOT / 'configs/pixmim').glob('*convmae*.py')] +
-    [p for p in (ROOT / 'configs/pixmim').glob('*lsmae*.py')])
+ALL_CONFIGS = sorted([p for p in (ROOT / 'configs/convmae').rglob('*.py')] +
+                     [p for p in (ROOT / 'configs/pixmim').glob('*convmae*.py')] +
+                     [p for p in (ROOT / 'configs/pixmim').glob('*lsmae*.py')])
 SEGMENTATION = 'pixmim_lsmae_upernet_vit-base-p16_8xb2-amp-160k_ade20k-512x512.py'
 CONFIGS = [p for p in ALL_CONFIGS if p.name != SEGMENTATION]  # MMPretrain models
 
@@ -81,8 +80,7 @@ def test_pixmim_uses_low_pass_target_and_simple_resized_crop(name, size, radius)
     model = build_model(cfg)
     assert model.target_generator.effective_radius(size, size) == radius
     crops = [t for t in cfg.train_dataloader.dataset.pipeline if 'Crop' in t['type']]
-    assert [(t['type'], t['size'], t['padding']) for t in crops] == [
-        ('SimpleResizedCrop', size, 4)]
+    assert [(t['type'], t['size'], t['padding']) for t in crops] == [('SimpleResizedCrop', size, 4)]
 
 
 def test_lsmae_masks_2x2_patch_groups_of_a_448px_input():
@@ -131,10 +129,12 @@ def test_lsmae_segmentation_uses_table_12_and_builds():
 
 
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
-@pytest.mark.parametrize('path', [
-    'configs/convmae/convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py',
-    'configs/pixmim/pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py'
-], ids=['convmae', 'pixmim_convmae'])
+@pytest.mark.parametrize(
+    'path', [
+        'configs/convmae/convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py',
+        'configs/pixmim/pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k.py'
+    ],
+    ids=['convmae', 'pixmim_convmae'])
 def test_runner_trains_in_both_precisions(path, precision, shipped_runner):
     runner, steps = shipped_runner(path, precision)
     runner.train()

@@ -12,23 +12,22 @@ CONFIG_DIR = Path(__file__).parents[2] / 'configs' / 'fastmim'
 PRETRAIN = {
     'fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py': (400, 16, (1, 256), '83.6'),
     'fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px.py': (800, 16, (1, 256), '83.8'),
-    'fastmim-p_vit-large-p16_8xb256-amp-coslr-800e_in1k-128-192px.py':
-    (800, 16, (8, 512), '85.7'),
+    'fastmim-p_vit-large-p16_8xb256-amp-coslr-800e_in1k-128-192px.py': (800, 16, (8, 512), '85.7'),
     'fastmim_swin-base-w4_8xb256-amp-coslr-400e_in1k-128px.py': (400, 32, (4, 256), '84.1'),
-    'fastmim-p_swin-large-w8_8xb256-amp-step-400e_in1k-128-192px.py':
-    (400, 32, (4, 512), '85.5'),
+    'fastmim-p_swin-large-w8_8xb256-amp-step-400e_in1k-128-192px.py': (400, 32, (4, 512), '85.5'),
     'fastmim_convnext-tiny_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '82.6'),
     'fastmim_convnext-base_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '84.0'),
-    'fastmim_convnext-v2-base_8xb256-amp-coslr-800e_in1k-128px.py':
-    (800, 32, (4, 256), '84.0'),
+    'fastmim_convnext-v2-base_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '84.0'),
     'fastmim_twins-svt-large_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '84.0'),
     'fastmim_pvt-large_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '82.9'),
     'fastmim_pvt-v2-b2_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '82.6'),
     'fastmim_pvt-v2-b5_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '84.3'),
 }
 # Beyond the paper: FastMIM's HOG target on MixMAE, PixMIM's low-pass target in FastMIM.
-COMPOSITIONS = ['mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py',
-                'fastmim-lowpass_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py']
+COMPOSITIONS = [
+    'mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py',
+    'fastmim-lowpass_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py'
+]
 
 
 def load(name):
@@ -38,8 +37,11 @@ def load(name):
 def test_every_pretraining_config_is_tested():
     # The pipeline-target twins are tested in test_fastmim_pipeline_target_configs.py, the
     # small-scale (Imagenette) config in test_small_scale_configs.py.
-    found = {p.name for p in CONFIG_DIR.glob('*.py')
-             if not p.name.endswith('-pipeline-target.py') and 'imagenette' not in p.name}
+    found = {
+        p.name
+        for p in CONFIG_DIR.glob('*.py')
+        if not p.name.endswith('-pipeline-target.py') and 'imagenette' not in p.name
+    }
     assert found == set(PRETRAIN) | set(COMPOSITIONS)
 
 

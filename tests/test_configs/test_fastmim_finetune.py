@@ -40,15 +40,17 @@ def test_pretrain_128_then_finetune_224(family, shipped_runner):
     runner, steps = shipped_runner(f'configs/fastmim/{pre_name}', work_dir='pre')
     runner.train()
     checkpoint = osp.join(runner.work_dir, f'epoch_{steps}.pth')
-    saved = {k[len('backbone.'):]: v for k, v in
-             torch.load(checkpoint, map_location='cpu', weights_only=False)['state_dict'].items()
-             if k.startswith('backbone.')}
+    saved = {
+        k[len('backbone.'):]: v
+        for k, v in torch.load(checkpoint, map_location='cpu', weights_only=False)
+        ['state_dict'].items() if k.startswith('backbone.')
+    }
 
     def from_pretraining(cfg):
         cfg.model.backbone.init_cfg.checkpoint = checkpoint
 
-    runner, steps = shipped_runner(f'configs/fastmim/{ft_name}', changes=from_pretraining,
-                                   work_dir='ft')
+    runner, steps = shipped_runner(
+        f'configs/fastmim/{ft_name}', changes=from_pretraining, work_dir='ft')
     loaded = {}
     runner.register_hook(CaptureBackbone(loaded), priority='LOWEST')
     runner.train()

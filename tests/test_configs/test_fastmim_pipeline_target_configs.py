@@ -14,9 +14,9 @@ from mixmim_mm.models.target_generators.hog import HOGTargetGenerator
 CONFIG_DIR = Path(__file__).parents[2] / 'configs' / 'fastmim'
 KEY = 'hog_target'
 TWINS = {
-    f'{stem}-pipeline-target.py': f'{stem}.py' for stem in (
-        'fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px',
-        'mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k')
+    f'{stem}-pipeline-target.py': f'{stem}.py'
+    for stem in ('fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px',
+                 'mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k')
 }
 
 
@@ -31,8 +31,7 @@ def test_every_pipeline_target_config_is_tested():
 @pytest.mark.parametrize('name', sorted(TWINS))
 def test_config_moves_only_the_target(name):
     cfg, twin = load(name), load(TWINS[name])
-    assert cfg.model.target_generator == dict(type='DataSampleTarget', key=KEY,
-                                              pixel_space=False)
+    assert cfg.model.target_generator == dict(type='DataSampleTarget', key=KEY, pixel_space=False)
     pipeline = cfg.train_dataloader.dataset.pipeline
     # The transform takes the model-side generator's arguments, after every augmentation;
     # to_rgb (default True) matches the preprocessor's.
@@ -45,8 +44,7 @@ def test_config_moves_only_the_target(name):
     assert model == twin_model
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'data_preprocessor'):
         assert cfg[key] == twin[key], key
-    assert cfg.custom_hooks == [*twin.get('custom_hooks', []),
-                                dict(type='TargetSourceCheckHook')]
+    assert cfg.custom_hooks == [*twin.get('custom_hooks', []), dict(type='TargetSourceCheckHook')]
 
 
 # config -> (image side, token stride)

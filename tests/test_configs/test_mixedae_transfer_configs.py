@@ -69,8 +69,7 @@ def test_coco_config_builds_with_the_papers_schedule():
     assert cfg.train_dataloader.batch_size * 8 == 16 and cfg.train_cfg.max_epochs == 12
     steps = [s for s in cfg.param_scheduler if s.type == 'MultiStepLR'][0]
     assert steps.milestones == [9, 11]
-    resize = [t for t in cfg.train_dataloader.dataset.pipeline
-              if t.type == 'RandomChoiceResize'][0]
+    resize = [t for t in cfg.train_dataloader.dataset.pipeline if t.type == 'RandomChoiceResize'][0]
     shorter = sorted(s[1] for s in resize.scales)
     assert shorter[0] == 480 and shorter[-1] == 800 and {s[0] for s in resize.scales} == {1333}
     import mmdet.models  # noqa: F401

@@ -12,8 +12,7 @@ from mmpretrain.registry import MODELS
 import mixmim_mm  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PRETRAIN = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs/mixmae/mixmae*_in1k.py')))
+PRETRAIN = sorted(p for p in glob.glob(osp.join(ROOT, 'configs/mixmae/mixmae*_in1k.py')))
 
 
 def load(path):

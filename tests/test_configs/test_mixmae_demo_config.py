@@ -57,8 +57,8 @@ def test_demo_trains_on_any_folder_with_one_option(tmp_path):
     folder.mkdir()
     rng = np.random.default_rng(0)
     for i in range(4):
-        Image.fromarray(rng.integers(0, 255, (150, 170, 3), dtype=np.uint8)).save(
-            folder / f'{i}.jpg')
+        Image.fromarray(rng.integers(0, 255, (150, 170, 3),
+                                     dtype=np.uint8)).save(folder / f'{i}.jpg')
     cfg = tiny_demo_cfg(tmp_path / 'work', max_iters=1)
     cfg.merge_from_dict({'train_dataloader.dataset.data_root': str(folder)})
     runner = Runner.from_cfg(cfg)

@@ -19,13 +19,11 @@ FINETUNE = 'configs/mixmae/benchmarks/classification/{}_8xb128-coslr-100e_in1k.p
 class Snapshot(Hook):
 
     def before_train(self, runner):
-        self.state = {k: v.detach().clone()
-                      for k, v in runner.model.backbone.state_dict().items()}
+        self.state = {k: v.detach().clone() for k, v in runner.model.backbone.state_dict().items()}
 
 
 @pytest.mark.parametrize('encoder', ENCODERS)
-def test_pretrain_in_group_mode_then_finetune_from_every_encoder_weight(
-        encoder, shipped_runner):
+def test_pretrain_in_group_mode_then_finetune_from_every_encoder_weight(encoder, shipped_runner):
     # 1. Pretraining as shipped (narrow widths): 4 images mixed into one input.
     assert Config.fromfile(osp.join(ROOT, PRETRAIN.format(encoder))).model.num_images == 4
     runner, steps = shipped_runner(PRETRAIN.format(encoder), work_dir='pretrain')
@@ -33,16 +31,18 @@ def test_pretrain_in_group_mode_then_finetune_from_every_encoder_weight(
     assert runner.iter == steps
     assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
     ckpt = osp.join(runner.work_dir, f'epoch_{steps}.pth')
-    pretrained = {k[len('backbone.'):]: v for k, v in
-                  torch.load(ckpt, map_location='cpu')['state_dict'].items()
-                  if k.startswith('backbone.')}
+    pretrained = {
+        k[len('backbone.'):]: v
+        for k, v in torch.load(ckpt, map_location='cpu')['state_dict'].items()
+        if k.startswith('backbone.')
+    }
 
     # 2. Fine-tuning from that checkpoint: every encoder weight is loaded.
     def from_pretraining(cfg):
         cfg.model.backbone.init_cfg.checkpoint = ckpt
 
-    runner, steps = shipped_runner(FINETUNE.format(encoder), changes=from_pretraining,
-                                   work_dir='finetune')
+    runner, steps = shipped_runner(
+        FINETUNE.format(encoder), changes=from_pretraining, work_dir='finetune')
     snapshot = Snapshot()
     runner.register_hook(snapshot)
     runner.train()

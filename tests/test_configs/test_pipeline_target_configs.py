@@ -19,12 +19,12 @@ CONFIG_DIR = Path(__file__).parents[2] / 'configs' / 'pixmim'
 KEY = 'low_pass_target'
 # Pipeline-side config -> its model-side twin.
 TWINS = {
-    f'{stem}-pipeline-target.py': f'{stem}.py' for stem in (
-        'pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k',
-        'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k',
-        'pixmim-mixmae_swin-base-w14_8xb128-amp-coslr-300e_in1k',
-        'pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k',
-        'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px')
+    f'{stem}-pipeline-target.py': f'{stem}.py'
+    for stem in ('pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k',
+                 'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k',
+                 'pixmim-mixmae_swin-base-w14_8xb128-amp-coslr-300e_in1k',
+                 'pixmim_convmae_convvit-base-p16_8xb512-amp-coslr-800e_in1k',
+                 'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px')
 }
 
 
@@ -54,8 +54,7 @@ def test_config_moves_only_the_target(name):
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'data_preprocessor'):
         assert cfg[key] == twin[key], key
     # The start-up check is added to the twin's hooks (MixMAE's batch check is kept).
-    assert cfg.custom_hooks == [*twin.get('custom_hooks', []),
-                                dict(type='TargetSourceCheckHook')]
+    assert cfg.custom_hooks == [*twin.get('custom_hooks', []), dict(type='TargetSourceCheckHook')]
 
 
 @pytest.mark.parametrize('name', sorted(TWINS))
@@ -64,8 +63,8 @@ def test_config_builds_model_and_pipeline(name, tmp_path):
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     path = tmp_path / 'img.png'
-    mmcv.imwrite(np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8),
-                 str(path))
+    mmcv.imwrite(
+        np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8), str(path))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         from mmpretrain.registry import MODELS
         model = MODELS.build(model_cfg)

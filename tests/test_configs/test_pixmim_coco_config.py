@@ -13,8 +13,9 @@ import mixmim_mm  # noqa: F401
 
 pytest.importorskip('mmdet')
 
-CONFIG = (Path(__file__).parents[2] / 'configs' / 'pixmim' / 'benchmarks' /
-          'mask-rcnn_vit-base-p16-sfp_8xb8-lsj-100e_coco.py')
+CONFIG = (
+    Path(__file__).parents[2] / 'configs' / 'pixmim' / 'benchmarks' /
+    'mask-rcnn_vit-base-p16-sfp_8xb8-lsj-100e_coco.py')
 
 
 @pytest.fixture(scope='module')
@@ -82,15 +83,15 @@ def test_train_pipeline_makes_a_1024_lsj_sample(cfg, tmp_path):
     import mmdet.datasets  # noqa: F401
     from mmcv.transforms import Compose
     path = tmp_path / 'img.jpg'
-    mmcv.imwrite(np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8),
-                 str(path))
+    mmcv.imwrite(
+        np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8), str(path))
     square = [100., 100., 300., 100., 300., 300., 100., 300.]
     instance = dict(bbox=[100., 100., 300., 300.], bbox_label=0, ignore_flag=0, mask=[square])
     with DefaultScope.overwrite_default_scope('mmdet'):
         pipeline = Compose(copy.deepcopy(cfg.train_dataloader.dataset.pipeline))
         np.random.seed(0)
-        packed = pipeline(dict(img_path=str(path), img_id=0, height=480, width=640,
-                               instances=[instance]))
+        packed = pipeline(
+            dict(img_path=str(path), img_id=0, height=480, width=640, instances=[instance]))
     h, w = packed['inputs'].shape[-2:]
     assert h <= 1024 and w <= 1024  # BatchFixedSizePad pads the batch to 1024 x 1024
     assert cfg.model.data_preprocessor.batch_augments[0].size == (1024, 1024)

@@ -21,8 +21,10 @@ PRETRAIN = {
     'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py': ('PixMIMMFF', 300),
     'pixmim-mff_vit-base-p16_8xb512-amp-coslr-800e_in1k.py': ('PixMIMMFF', 800),
 }
-FINETUNE = ['benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py',
-            'benchmarks/mff_vit-base-p16_8xb128-coslr-100e_in1k.py']
+FINETUNE = [
+    'benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py',
+    'benchmarks/mff_vit-base-p16_8xb128-coslr-100e_in1k.py'
+]
 LINEAR = 'benchmarks/vit-base-p16_8xb2048-linear-coslr-90e_in1k.py'
 SEGMENTATION = 'benchmarks/upernet_vit-base-p16_8xb2-amp-160k_ade20k-512x512.py'
 
@@ -45,8 +47,10 @@ def image_file(tmp_path):
 
 def test_every_config_here_is_tested():
     mine = set(PRETRAIN) | set(FINETUNE) | {LINEAR, SEGMENTATION}
-    found = {str(p.relative_to(CONFIG_DIR)) for p in CONFIG_DIR.rglob('*.py')
-             if '_base_' not in p.parts}
+    found = {
+        str(p.relative_to(CONFIG_DIR))
+        for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts
+    }
     # ConvMAE / LSMAE, MixMAE, COCO (mask-rcnn), pipeline-side target and small-scale
     # (Imagenette) configs belong to their own test files.
     own_files = ('convmae', 'convvit', 'lsmae', 'mixmae', 'mask-rcnn', 'pipeline-target',
@@ -171,9 +175,11 @@ def test_segmentation_config_builds_with_table12_settings():
 
 # One config per host; the 800-epoch configs differ only in their schedule.
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
-@pytest.mark.parametrize('name', ['pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
-                                  'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
-                                  'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'])
+@pytest.mark.parametrize('name', [
+    'pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
+    'pixmim-mff_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
+    'pixmim_lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'
+])
 def test_runner_iterations_give_finite_loss(name, precision, shipped_runner, target_recorder):
     runner, steps = shipped_runner(f'configs/pixmim/{name}', precision)
     # Record what the target generator gets and returns inside the training step.
@@ -193,7 +199,6 @@ def test_runner_iterations_give_finite_loss(name, precision, shipped_runner, tar
         # leave only float rounding, about 1e-6).
         assert (target - inputs).abs().mean() > 0.05
         # ...but it keeps the mean colour of every image (DC survives any radius).
-        torch.testing.assert_close(target.mean((2, 3)), inputs.mean((2, 3)),
-                                   atol=1e-4, rtol=0)
+        torch.testing.assert_close(target.mean((2, 3)), inputs.mean((2, 3)), atol=1e-4, rtol=0)
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss) and loss > 0

@@ -110,8 +110,8 @@ def test_upernet_loss_is_finite_on_a_generated_sample(seg_cfg):
     assert type(model).__name__ == 'EncoderDecoder'
     samples = []
     for _ in range(2):  # BN in the 1x1 pyramid-pooling branch needs more than one sample
-        sample = SegDataSample(metainfo=dict(img_shape=(64, 64), ori_shape=(64, 64),
-                                             pad_shape=(64, 64)))
+        sample = SegDataSample(
+            metainfo=dict(img_shape=(64, 64), ori_shape=(64, 64), pad_shape=(64, 64)))
         sample.gt_sem_seg = PixelData(data=torch.randint(0, 150, (1, 64, 64)))
         samples.append(sample)
     losses = model.loss(torch.randn(2, 3, 64, 64), samples)
@@ -125,9 +125,11 @@ def test_upernet_layer_decay_reaches_the_conv_stages(seg_cfg):
     wrapper_cfg = copy.deepcopy(seg_cfg.optim_wrapper)
     wrapper_cfg.type = 'OptimWrapper'  # AMP needs CUDA
     wrapper_cfg.pop('loss_scale')
-    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
-        type=wrapper_cfg.pop('constructor'), optim_wrapper_cfg=wrapper_cfg,
-        paramwise_cfg=wrapper_cfg.pop('paramwise_cfg')))
+    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
+        dict(
+            type=wrapper_cfg.pop('constructor'),
+            optim_wrapper_cfg=wrapper_cfg,
+            paramwise_cfg=wrapper_cfg.pop('paramwise_cfg')))
     with DefaultScope.overwrite_default_scope('mmseg'):
         wrapper = constructor(model)
     scales = {g['param_name']: g['lr_scale'] for g in wrapper.optimizer.param_groups}
@@ -160,11 +162,16 @@ def test_mask_rcnn_loss_is_finite_on_a_generated_sample(det_cfg):
     size = 128
     mask = np.zeros((1, size, size), np.uint8)
     mask[0, 32:96, 24:80] = 1
-    sample = DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
-                                         pad_shape=(size, size), batch_input_shape=(size, size),
-                                         scale_factor=(1., 1.)))
+    sample = DetDataSample(
+        metainfo=dict(
+            img_shape=(size, size),
+            ori_shape=(size, size),
+            pad_shape=(size, size),
+            batch_input_shape=(size, size),
+            scale_factor=(1., 1.)))
     sample.gt_instances = InstanceData(
-        bboxes=torch.tensor([[24., 32., 80., 96.]]), labels=torch.tensor([3]),
+        bboxes=torch.tensor([[24., 32., 80., 96.]]),
+        labels=torch.tensor([3]),
         masks=BitmapMasks(mask, size, size))
     with DefaultScope.overwrite_default_scope('mmdet'):
         feats = model.extract_feat(torch.randn(1, 3, size, size))

@@ -68,8 +68,8 @@ def test_config_builds_model_and_pipeline(tmp_path):
     torch.testing.assert_close(model.target_generator.std.flatten(),
                                model.data_preprocessor.std.flatten())
     path = tmp_path / 'img.png'
-    mmcv.imwrite(np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8),
-                 str(path))
+    mmcv.imwrite(
+        np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8), str(path))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         packed = Compose(copy.deepcopy(cfg.train_dataloader.dataset.pipeline))(
             dict(img_path=str(path)))
@@ -97,8 +97,7 @@ def twin_models():
     assert not plain.with_target_generator
     # The low-pass generator has no parameters, so the two state dicts hold the same keys.
     plain.load_state_dict(pixmim.state_dict(), strict=True)
-    mixing = pixmim.sample_mixing(torch.zeros(8, 3, 128, 128),
-                                  torch.Generator().manual_seed(0))
+    mixing = pixmim.sample_mixing(torch.zeros(8, 3, 128, 128), torch.Generator().manual_seed(0))
     for model in (pixmim, plain):
         model.sample_mixing = lambda inputs, generator=None: mixing
         model.eval()  # no dropout / drop path; the loss path is the same as in training
@@ -132,5 +131,5 @@ def test_pixmim_loss_is_mixmae_loss_with_the_filtered_target(twin_models):
     torch.testing.assert_close(loss_pixmim, loss_plain_filtered)
     # ... and the target is really different from the raw images.
     assert not torch.allclose(loss_pixmim, loss_plain)
-    torch.testing.assert_close(
-        loss_plain, plain.head.loss(plain_preds[0], images, sources, group_ids, groups))
+    torch.testing.assert_close(loss_plain,
+                               plain.head.loss(plain_preds[0], images, sources, group_ids, groups))

@@ -26,9 +26,11 @@ def load(method):
 
 
 def test_every_small_scale_config_is_in_the_benchmark():
-    found = {osp.relpath(p, ROOT)
-             for p in glob.glob(osp.join(ROOT, 'configs', '**', '*imagenette*.py'),
-                                recursive=True) if '_base_' not in p}
+    found = {
+        osp.relpath(p, ROOT)
+        for p in glob.glob(osp.join(ROOT, 'configs', '**', '*imagenette*.py'), recursive=True)
+        if '_base_' not in p
+    }
     assert found == set(METHODS.values())
 
 
@@ -43,8 +45,10 @@ def test_shares_the_data_base_schedule_and_monitor(method):
     assert cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
     assert cfg.optim_wrapper.optimizer.type == 'AdamW'
     # Every method gets the same multiple of its paper's lr (scaled to batch 32).
-    paper_lr = {'simmim': 2e-4 * 32 / 512, 'mixedae': 7.5e-5 * 32 / 256}.get(
-        method, 1.5e-4 * 32 / 256)
+    paper_lr = {
+        'simmim': 2e-4 * 32 / 512,
+        'mixedae': 7.5e-5 * 32 / 256
+    }.get(method, 1.5e-4 * 32 / 256)
     assert cfg.optim_wrapper.optimizer.lr == pytest.approx(paper_lr * cfg.lr_scale)
     assert cfg.lr_scale == mae.lr_scale
     assert [h.type for h in cfg.custom_hooks].count('KNNEvalHook') == 1

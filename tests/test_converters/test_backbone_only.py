@@ -13,20 +13,26 @@ WINDOWS = (8, 8, [8, 4], 4)
 @pytest.fixture(scope='module')
 def pretrain_state():
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='MixMAE', num_images=2,
-        backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=128,
-                      window_size=WINDOWS),
-        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
-        head=dict(type='MixMAEHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+    model = MODELS.build(
+        dict(
+            type='MixMAE',
+            num_images=2,
+            backbone=dict(
+                type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=WINDOWS),
+            neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
+            head=dict(
+                type='MixMAEHead',
+                norm_pix=True,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     return model.state_dict()
 
 
 def test_whole_model_gives_its_backbone(pretrain_state):
     backbone = backbone_state_dict(pretrain_state)
-    expected = {k[len('backbone.'):]: v for k, v in pretrain_state.items()
-                if k.startswith('backbone.')}
+    expected = {
+        k[len('backbone.'):]: v
+        for k, v in pretrain_state.items() if k.startswith('backbone.')
+    }
     assert set(backbone) == set(expected)
     assert all(torch.equal(backbone[k], v) for k, v in expected.items())
 
@@ -62,8 +68,8 @@ def test_formats_are_detected(pretrain_state):
 
 def test_mmpretrain_checkpoint_is_converted(pretrain_state):
     arch = dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8])
-    reference = MODELS.build(dict(type='MixMIMTransformer', arch=arch, img_size=128,
-                                  window_size=[8, 8, 8, 4]))
+    reference = MODELS.build(
+        dict(type='MixMIMTransformer', arch=arch, img_size=128, window_size=[8, 8, 8, 4]))
     state = {'backbone.' + k: v for k, v in reference.state_dict().items()}
     backbone = backbone_state_dict(state)
     assert torch.equal(backbone['patch_embed.proj.weight'],
@@ -73,5 +79,10 @@ def test_mmpretrain_checkpoint_is_converted(pretrain_state):
 
 def test_architecture_is_read_from_shapes(pretrain_state):
     arch = infer_backbone_arch(backbone_state_dict(pretrain_state))
-    assert arch == dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8],
-                        window_size=[[8], [8], [8, 4], [4]], patch_size=4, img_size=128)
+    assert arch == dict(
+        embed_dims=32,
+        depths=[1, 1, 2, 1],
+        num_heads=[1, 2, 4, 8],
+        window_size=[[8], [8], [8, 4], [4]],
+        patch_size=4,
+        img_size=128)

@@ -9,11 +9,17 @@ from mmpretrain.models.backbones import SVT, VisionTransformer
 from mixmim_mm.converters import convert_mixmae_encoder, save_checkpoint_file
 from mixmim_mm.models.backbones import MixMAESVT, MixMAEViT
 
-SVT_ARCH = dict(embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4],
-                patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], mlp_ratios=[2, 2, 2, 2],
-                sr_ratios=[8, 4, 2, 1], window_sizes=[4, 4, 2, 2])
-PVT_ARCH = dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
-                mlp_ratios=[2, 2, 2, 2])
+SVT_ARCH = dict(
+    embed_dims=[8, 16, 16, 32],
+    depths=[2, 2, 2, 2],
+    num_heads=[1, 2, 2, 4],
+    patch_sizes=[4, 2, 2, 2],
+    strides=[4, 2, 2, 2],
+    mlp_ratios=[2, 2, 2, 2],
+    sr_ratios=[8, 4, 2, 1],
+    window_sizes=[4, 4, 2, 2])
+PVT_ARCH = dict(
+    embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4], mlp_ratios=[2, 2, 2, 2])
 VIT_ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
 
 
@@ -66,8 +72,8 @@ def test_svt_loads_into_mmseg_svt_with_only_the_extra_stage_norms_fresh():
     ours = randomised(MixMAESVT(arch=SVT_ARCH, img_size=64, out_indices=(0, 1, 2, 3)))
     converted = convert_mixmae_encoder(whole_model(ours), 'svt', target='mmseg')
     arch = {k: v for k, v in SVT_ARCH.items() if k not in ('patch_sizes', 'window_sizes')}
-    ref = twins.SVT(**arch, windiow_sizes=SVT_ARCH['window_sizes'], qkv_bias=True,
-                    norm_after_stage=True)
+    ref = twins.SVT(
+        **arch, windiow_sizes=SVT_ARCH['window_sizes'], qkv_bias=True, norm_after_stage=True)
     missing, unexpected = ref.load_state_dict(converted, strict=False)
     assert not unexpected
     assert sorted({k.rsplit('.', 1)[0] for k in missing}) == [f'norm_list.{i}' for i in range(3)]
@@ -83,10 +89,13 @@ def test_vit_loads_into_mmpretrain_vit(tmp_path):
     ours = randomised(MixMAEViT(arch=VIT_ARCH, img_size=64))
     src, dst = str(tmp_path / 'pretrain.pth'), str(tmp_path / 'vit.pth')
     save_checkpoint_file(whole_model(ours), src)
-    subprocess.run([sys.executable, 'tools/model_converters/mixmae_encoder_to_openmmlab.py',
-                    src, dst, '--encoder', 'vit'], check=True, capture_output=True)
-    ref = VisionTransformer(arch=VIT_ARCH, img_size=64, with_cls_token=False,
-                            out_type='featmap')
+    subprocess.run([
+        sys.executable, 'tools/model_converters/mixmae_encoder_to_openmmlab.py', src, dst,
+        '--encoder', 'vit'
+    ],
+                   check=True,
+                   capture_output=True)
+    ref = VisionTransformer(arch=VIT_ARCH, img_size=64, with_cls_token=False, out_type='featmap')
     ref.load_state_dict(torch.load(dst, weights_only=True)['state_dict'], strict=True)
     ref.eval()
     assert_same_features(ours, ref, torch.randn(1, 3, 64, 64))

@@ -14,48 +14,65 @@ from mixmim_mm.converters import convert_mmpretrain_mixmim, save_checkpoint_file
 
 ARCH = dict(embed_dims=32, depths=[2, 1, 2, 1], num_heads=[1, 2, 4, 8])
 IMG, WINDOWS = 128, [8, 8, 8, 4]
-TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-                'model_converters', 'mmpretrain_mixmim_to_mixmim_mm.py')
+TOOL = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'model_converters',
+    'mmpretrain_mixmim_to_mixmim_mm.py')
 
 
 def our_pretrain_model():
-    return MODELS.build(dict(
-        type='MixMAE', num_images=2, mix_mode='flip',
-        backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=64, depth=2, num_heads=2),
-        head=dict(type='MixMAEHead', norm_pix=True)))
+    return MODELS.build(
+        dict(
+            type='MixMAE',
+            num_images=2,
+            mix_mode='flip',
+            backbone=dict(
+                type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=64, depth=2, num_heads=2),
+            head=dict(type='MixMAEHead', norm_pix=True)))
 
 
 def our_classifier():
-    return MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=10, in_channels=256)))
+    return MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=256)))
 
 
 @pytest.fixture(scope='module')
 def mmpretrain_pretrain():
     """State dict of an MMPretrain ``MixMIM`` pretraining model."""
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='MixMIM',
-        backbone=dict(type='MixMIMPretrainTransformer', arch=ARCH, img_size=IMG,
-                      window_size=WINDOWS),
-        neck=dict(type='MixMIMPretrainDecoder', num_patches=(IMG // 32)**2, encoder_stride=32,
-                  embed_dim=256, decoder_embed_dim=64, decoder_depth=2, decoder_num_heads=2),
-        head=dict(type='MixMIMPretrainHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2')))).state_dict()
+    return MODELS.build(
+        dict(
+            type='MixMIM',
+            backbone=dict(
+                type='MixMIMPretrainTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(
+                type='MixMIMPretrainDecoder',
+                num_patches=(IMG // 32)**2,
+                encoder_stride=32,
+                embed_dim=256,
+                decoder_embed_dim=64,
+                decoder_depth=2,
+                decoder_num_heads=2),
+            head=dict(
+                type='MixMIMPretrainHead',
+                norm_pix=True,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2')))).state_dict()
 
 
 @pytest.fixture(scope='module')
 def mmpretrain_classifier():
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='MixMIMTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=10, in_channels=256))).state_dict()
+    return MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='MixMIMTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=256))).state_dict()
 
 
 def test_pretraining_checkpoint_has_exactly_our_keys(mmpretrain_pretrain):
@@ -74,18 +91,25 @@ def test_classifier_and_bare_backbone_have_exactly_our_keys(mmpretrain_classifie
     ours = our_classifier()
     assert set(converted) == set(ours.state_dict())
     ours.load_state_dict(converted, strict=True)
-    bare = {k[len('backbone.'):]: v for k, v in mmpretrain_classifier.items()
-            if k.startswith('backbone.')}
+    bare = {
+        k[len('backbone.'):]: v
+        for k, v in mmpretrain_classifier.items() if k.startswith('backbone.')
+    }
     ours.backbone.load_state_dict(convert_mmpretrain_mixmim(bare), strict=True)
 
 
 @pytest.mark.parametrize('state, match', [
-    ({'conv1.weight': torch.zeros(1), 'fc.bias': torch.zeros(1)},
-     r'not an MMPretrain MixMIM checkpoint: expected keys such as '
+    ({
+        'conv1.weight': torch.zeros(1),
+        'fc.bias': torch.zeros(1)
+    }, r'not an MMPretrain MixMIM checkpoint: expected keys such as '
      r"\['backbone.patch_embed.projection.weight'.*found \['conv1.weight', 'fc.bias'\]"),
-    ({'layers.0.blocks.0.norm1.weight': torch.zeros(1)},
-     'official_mixmim_to_mixmim_mm.py'),
-    ({'backbone.stages.0.blocks.0.norm1.weight': torch.zeros(1)}, 'already has mixmim_mm keys'),
+    ({
+        'layers.0.blocks.0.norm1.weight': torch.zeros(1)
+    }, 'official_mixmim_to_mixmim_mm.py'),
+    ({
+        'backbone.stages.0.blocks.0.norm1.weight': torch.zeros(1)
+    }, 'already has mixmim_mm keys'),
 ])
 def test_other_checkpoints_are_refused_with_the_expected_keys(state, match):
     with pytest.raises(ValueError, match=match):
@@ -117,7 +141,7 @@ def test_unknown_keys_are_not_dropped_silently(mmpretrain_pretrain, extra, match
 
 
 def test_command_line_tool_converts_a_pretraining_checkpoint(mmpretrain_pretrain, tmp_path,
-                                                              run_script, capsys):
+                                                             run_script, capsys):
     src, dst = str(tmp_path / 'mmpretrain.pth'), str(tmp_path / 'ours.pth')
     save_checkpoint_file(mmpretrain_pretrain, src)
     run_script(TOOL, [src, dst])
@@ -136,8 +160,11 @@ def test_command_line_tool_refuses_bad_input_and_writes_nothing(mmpretrain_pretr
     if broken == 'resnet':
         state = {'conv1.weight': torch.zeros(8, 3, 7, 7)}
     else:
-        state = {k: v for k, v in mmpretrain_pretrain.items()
-                 if k != 'backbone.layers.3.blocks.0.attn.qkv.weight'}
+        state = {
+            k: v
+            for k, v in mmpretrain_pretrain.items()
+            if k != 'backbone.layers.3.blocks.0.attn.qkv.weight'
+        }
     src, dst = str(tmp_path / f'{broken}.pth'), tmp_path / 'out.pth'
     save_checkpoint_file(state, src)
     with pytest.raises(ValueError, match=match):

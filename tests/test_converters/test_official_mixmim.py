@@ -23,8 +23,9 @@ from mixmim_mm.converters import convert_official_mixmim
 
 ARCH = dict(embed_dims=32, depths=[2, 1, 2, 1], num_heads=[1, 2, 4, 8])
 IMG, WINDOWS = 128, [8, 8, 8, 4]
-MMPRETRAIN_CONVERTER = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools',
-                                'model_converters', 'mixmim_to_mmpretrain.py')
+MMPRETRAIN_CONVERTER = osp.join(
+    osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'model_converters',
+    'mixmim_to_mmpretrain.py')
 
 
 def authors_relative_position_index(window):
@@ -74,21 +75,31 @@ def randomised(model):
 
 @pytest.fixture(scope='module')
 def pretrain_model():
-    return randomised(MODELS.build(dict(
-        type='MixMAE', num_images=2,
-        backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=2, num_heads=2),
-        head=dict(type='MixMAEHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2')))))
+    return randomised(
+        MODELS.build(
+            dict(
+                type='MixMAE',
+                num_images=2,
+                backbone=dict(
+                    type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+                neck=dict(
+                    type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=2, num_heads=2),
+                head=dict(
+                    type='MixMAEHead',
+                    norm_pix=True,
+                    loss=dict(type='PixelReconstructionLoss', criterion='L2')))))
 
 
 @pytest.fixture(scope='module')
 def classifier():
-    return randomised(MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=10, in_channels=256))))
+    return randomised(
+        MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=dict(
+                    type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10, in_channels=256))))
 
 
 def test_pretraining_checkpoint_round_trips(pretrain_model):
@@ -110,18 +121,20 @@ def test_classifier_checkpoint_round_trips(classifier):
     assert torch.equal(converted['head.fc.weight'], ours['head.fc.weight'])
 
 
-@pytest.mark.skipif(not osp.isfile(MMPRETRAIN_CONVERTER),
-                    reason='MMPretrain installed without its .mim tools')
+@pytest.mark.skipif(
+    not osp.isfile(MMPRETRAIN_CONVERTER), reason='MMPretrain installed without its .mim tools')
 def test_authors_layout_is_what_mmpretrain_converts(classifier):
     spec = importlib.util.spec_from_file_location('mixmim_to_mmpretrain', MMPRETRAIN_CONVERTER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     authors = to_authors_keys(classifier.state_dict())
-    reference = MODELS.build(dict(type='MixMIMTransformer', arch=ARCH, img_size=IMG,
-                                  window_size=WINDOWS))
+    reference = MODELS.build(
+        dict(type='MixMIMTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS))
     reference.eval()  # its train() returns None
-    converted = {k[len('backbone.'):]: v for k, v in module.convert_mixmim(authors).items()
-                 if k.startswith('backbone.')}
+    converted = {
+        k[len('backbone.'):]: v
+        for k, v in module.convert_mixmim(authors).items() if k.startswith('backbone.')
+    }
     missing, unexpected = reference.load_state_dict(converted, strict=False)
     assert not unexpected and all(k.endswith('relative_position_index') for k in missing)
     x = torch.randn(2, 3, IMG, IMG)
@@ -150,23 +163,32 @@ def test_incomplete_encoder_is_refused(classifier):
         convert_official_mixmim(authors, source='broken.pth')
 
 
-TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-                'model_converters', 'official_mixmim_to_mixmim_mm.py')
+TOOL = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'model_converters',
+    'official_mixmim_to_mixmim_mm.py')
 
 
 def test_command_line_tool_reads_an_authors_training_checkpoint(pretrain_model, tmp_path,
                                                                 run_script):
     # The authors' main_pretrain.py saves the argparse namespace next to the weights.
     src, dst = str(tmp_path / 'authors.pth'), str(tmp_path / 'ours.pth')
-    torch.save(dict(model=to_authors_keys(pretrain_model.state_dict()), epoch=599,
-                    args=argparse.Namespace(model='mixmim_base', mask_ratio=0.5)), src)
+    torch.save(
+        dict(
+            model=to_authors_keys(pretrain_model.state_dict()),
+            epoch=599,
+            args=argparse.Namespace(model='mixmim_base', mask_ratio=0.5)), src)
     run_script(TOOL, [src, dst])
-    ours = MODELS.build(dict(
-        type='MixMAE', num_images=2,
-        backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=2, num_heads=2),
-        head=dict(type='MixMAEHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+    ours = MODELS.build(
+        dict(
+            type='MixMAE',
+            num_images=2,
+            backbone=dict(
+                type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=2, num_heads=2),
+            head=dict(
+                type='MixMAEHead',
+                norm_pix=True,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     checkpoint = torch.load(dst, weights_only=True)
     ours.load_state_dict(checkpoint['state_dict'], strict=True)
     assert checkpoint['meta']['backbone_arch']['depths'] == ARCH['depths']

@@ -40,8 +40,8 @@ def test_tool_writes_exactly_the_vit_encoder(pretrain_state, tmp_path, run_scrip
         assert torch.equal(value, pretrain_state['backbone.' + key])
     assert not any(k.startswith(('neck', 'head', 'contrastive_head')) for k in converted)
     meta = torch.load(dst, weights_only=True)['meta']
-    assert meta['backbone_arch'] == dict(embed_dims=32, num_layers=2, patch_size=16,
-                                         final_norm=True)
+    assert meta['backbone_arch'] == dict(
+        embed_dims=32, num_layers=2, patch_size=16, final_norm=True)
 
 
 def test_incomplete_encoder_is_reported_with_the_source(pretrain_state):

@@ -2,10 +2,10 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmpretrain.registry import DATASETS
 from PIL import Image
 
 import mixmim_mm  # noqa: F401
-from mmpretrain.registry import DATASETS
 
 PIPELINE = [
     dict(type='LoadImageFromFile', imdecode_backend='pillow'),

@@ -9,8 +9,13 @@ import mixmim_mm  # noqa: F401
 
 
 def build(root, **kwargs):
-    return DATASETS.build(dict(type='LabelledImageFolder', data_root=str(root),
-                               ann_file='meta/train.txt', data_prefix='train/', **kwargs))
+    return DATASETS.build(
+        dict(
+            type='LabelledImageFolder',
+            data_root=str(root),
+            ann_file='meta/train.txt',
+            data_prefix='train/',
+            **kwargs))
 
 
 def test_reads_the_custom_dataset_layout(tmp_path):
@@ -31,8 +36,8 @@ def test_a_listed_image_that_does_not_exist_is_named_at_build_time(tmp_path):
 def test_a_folder_without_images_is_named(tmp_path):
     (tmp_path / 'train' / 'n0').mkdir(parents=True)
     with pytest.raises(FileNotFoundError, match=f'LabelledImageFolder.*{tmp_path}'):
-        DATASETS.build(dict(type='LabelledImageFolder', data_root=str(tmp_path),
-                            data_prefix='train/'))
+        DATASETS.build(
+            dict(type='LabelledImageFolder', data_root=str(tmp_path), data_prefix='train/'))
 
 
 def test_an_empty_label_file_is_named(tmp_path):

@@ -14,14 +14,21 @@ def build_mini_mixmae(img_size=128, window_size=(8, 8, 8, 4)):
     """The mini MixMAE of the pretraining demo config, with every weight randomised."""
     from mmpretrain.registry import MODELS
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='MixMAE', num_images=2,
-            backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=img_size,
-                          window_size=window_size),
-            neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1,
-                      num_heads=2),
-            head=dict(type='MixMAEHead', norm_pix=True,
-                      loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+        model = MODELS.build(
+            dict(
+                type='MixMAE',
+                num_images=2,
+                backbone=dict(
+                    type='MixMAESwinTransformer',
+                    arch='mini',
+                    img_size=img_size,
+                    window_size=window_size),
+                neck=dict(
+                    type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
+                head=dict(
+                    type='MixMAEHead',
+                    norm_pix=True,
+                    loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     model.init_weights()
     with torch.no_grad():
         for p in model.parameters():
@@ -42,8 +49,10 @@ def train_recording(cfg, work_dir, name):
     class Recorder(Hook):
 
         def before_train(self, runner):
-            self.state = {k: v.detach().clone()
-                          for k, v in runner.model.backbone.state_dict().items()}
+            self.state = {
+                k: v.detach().clone()
+                for k, v in runner.model.backbone.state_dict().items()
+            }
 
         def after_val_epoch(self, runner, metrics=None):
             self.metrics = metrics

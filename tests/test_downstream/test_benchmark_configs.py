@@ -16,8 +16,8 @@ import mixmim_mm  # noqa: F401
 
 BENCHMARKS = osp.join(REPO_ROOT, 'configs', 'mixmae', 'benchmarks')
 # The Swin transfer configs (the other encoders: test_mixmae_encoder_benchmark_configs.py).
-CONFIGS = sorted(p for p in glob.glob(osp.join(BENCHMARKS, '*', '*.py'))
-                 if 'swin' in osp.basename(p))
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(BENCHMARKS, '*', '*.py')) if 'swin' in osp.basename(p))
 PAPER_WINDOWS = [16] * 5 + [32] + [16] * 5 + [32] + [16] * 5 + [32]
 
 
@@ -42,18 +42,19 @@ def build_model(cfg, scope):
 
 
 def test_all_transfer_configs_exist():
-    assert {name_of(p) for p in CONFIGS} == {
-        'classification/swin-base-w14_8xb128-coslr-100e_in1k.py',
-        'classification/swin-large-w14_8xb128-coslr-50e_in1k.py',
-        'classification/swin-huge-w14_8xb128-coslr-50e_in1k.py',
-        'classification/swin-base-w16-24_8xb128-coslr-100e_in1k-384px.py',
-        'classification/swin-large-w16-24_8xb128-coslr-50e_in1k-384px.py',
-        'classification/swin-base-w14_8xb2048-linear-coslr-90e_in1k.py',
-        'mmdetection/mask-rcnn_swin-base-w16_fpn_8xb8-lsj-55e_coco.py',
-        'mmdetection/mask-rcnn_swin-large-w16_fpn_8xb8-lsj-80e_coco.py',
-        'mmsegmentation/upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py',
-        'mmsegmentation/upernet_swin-large-w16_8xb2-160k_ade20k-512x512.py',
-    }
+    assert {name_of(p)
+            for p in CONFIGS} == {
+                'classification/swin-base-w14_8xb128-coslr-100e_in1k.py',
+                'classification/swin-large-w14_8xb128-coslr-50e_in1k.py',
+                'classification/swin-huge-w14_8xb128-coslr-50e_in1k.py',
+                'classification/swin-base-w16-24_8xb128-coslr-100e_in1k-384px.py',
+                'classification/swin-large-w16-24_8xb128-coslr-50e_in1k-384px.py',
+                'classification/swin-base-w14_8xb2048-linear-coslr-90e_in1k.py',
+                'mmdetection/mask-rcnn_swin-base-w16_fpn_8xb8-lsj-55e_coco.py',
+                'mmdetection/mask-rcnn_swin-large-w16_fpn_8xb8-lsj-80e_coco.py',
+                'mmsegmentation/upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py',
+                'mmsegmentation/upernet_swin-large-w16_8xb2-160k_ade20k-512x512.py',
+            }
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=name_of)
@@ -99,12 +100,14 @@ def test_classification_pipelines(path):
 def test_detection_pipelines_on_coco_files(path, coco_root):
     cfg, _ = load(path)
     from mmdet.registry import DATASETS
-    for loader, split, shape in ((cfg.train_dataloader, 'train', None),
-                                 (cfg.val_dataloader, 'val', (1024, 1024))):
+    for loader, split, shape in ((cfg.train_dataloader, 'train', None), (cfg.val_dataloader, 'val',
+                                                                         (1024, 1024))):
         dataset_cfg = copy.deepcopy(loader.dataset)
-        dataset_cfg.update(data_root=coco_root, ann_file=f'annotations/{split}.json',
-                           data_prefix=dict(img=f'{split}/'),
-                           metainfo=dict(classes=('square', 'triangle', 'disc')))
+        dataset_cfg.update(
+            data_root=coco_root,
+            ann_file=f'annotations/{split}.json',
+            data_prefix=dict(img=f'{split}/'),
+            metainfo=dict(classes=('square', 'triangle', 'disc')))
         sample = DATASETS.build(dataset_cfg)[0]
         h, w = sample['inputs'].shape[1:]
         assert (h, w) == shape if shape else max(h, w) <= 1024
@@ -124,12 +127,13 @@ def test_segmentation_pipelines_on_ade_files(path, ade_root):
     assert train['inputs'].shape[-2:] == train['data_samples'].gt_sem_seg.data.shape[-2:]
     assert max(train['inputs'].shape[-2:]) <= 512
     # Test images are resized to a 512 short side; labels stay at the original size.
-    assert min(val['inputs'].shape[-2:]) == 512 and val['data_samples'].gt_sem_seg.data.shape[
-        -2:] == (64, 64)
+    assert min(
+        val['inputs'].shape[-2:]) == 512 and val['data_samples'].gt_sem_seg.data.shape[-2:] == (64,
+                                                                                                64)
 
 
-@pytest.mark.parametrize('path', [p for p in CONFIGS if '/classification/' in p
-                                  and 'linear' not in p], ids=name_of)
+@pytest.mark.parametrize(
+    'path', [p for p in CONFIGS if '/classification/' in p and 'linear' not in p], ids=name_of)
 def test_table_12_finetuning_settings(path):
     cfg, _ = load(path)
     arch = cfg.model.backbone.arch
@@ -147,7 +151,7 @@ def test_table_12_finetuning_settings(path):
     assert cfg.model.backbone.drop_path_rate == drop_path
     assert cfg.model.head.loss.label_smooth_val == 0.1
     assert [(a.type, a.alpha) for a in cfg.model.train_cfg.augments] == [('Mixup', 0.8),
-                                                                        ('CutMix', 1.0)]
+                                                                         ('CutMix', 1.0)]
     randaug = [t for t in cfg.train_dataloader.dataset.pipeline if t.type == 'RandAugment'][0]
     assert (randaug.magnitude_level, randaug.magnitude_std) == (9, 0.5)
     windows = (16, 16, 24, 12) if '384px' in path else (14, 14, 14, 7)

@@ -85,22 +85,26 @@ def fastmim_swin_checkpoint(tmp_path_factory):
     from mmpretrain.registry import MODELS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='FastMIM', mask_block=32,
-            backbone=dict(type='SwinTransformer', arch=TINY_SWIN, img_size=128, window_size=4),
-            neck=dict(type='FastMIMDecoder', in_channels=64, out_channels=432, embed_dims=16),
-            head=dict(type='FastMIMHead'),
-            target_generator=dict(type='HOGTargetGenerator', token_stride=32)))
+        model = MODELS.build(
+            dict(
+                type='FastMIM',
+                mask_block=32,
+                backbone=dict(type='SwinTransformer', arch=TINY_SWIN, img_size=128, window_size=4),
+                neck=dict(type='FastMIMDecoder', in_channels=64, out_channels=432, embed_dims=16),
+                head=dict(type='FastMIMHead'),
+                target_generator=dict(type='HOGTargetGenerator', token_stride=32)))
     model.init_weights()
     path = str(tmp_path_factory.mktemp('fastmim') / 'fastmim_swin_tiny.pth')
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
-    return path, {k[len('backbone.'):]: v.clone() for k, v in model.state_dict().items()
-                  if k.startswith('backbone.')}
+    return path, {
+        k[len('backbone.'):]: v.clone()
+        for k, v in model.state_dict().items() if k.startswith('backbone.')
+    }
 
 
 @pytest.mark.parametrize('name', sorted(RUNS))
 def test_two_iterations_and_evaluation_from_a_fastmim_checkpoint(name, fastmim_swin_checkpoint,
-                                                                coco_root, ade_root, tmp_path):
+                                                                 coco_root, ade_root, tmp_path):
     import math
 
     import torch
@@ -116,8 +120,11 @@ def test_two_iterations_and_evaluation_from_a_fastmim_checkpoint(name, fastmim_s
             evaluator.ann_file = osp.join(coco_root, 'annotations', 'val.json')
     # The real config's backbone type, window and optimisation, at tiny width and 128 px.
     backbone = copy.deepcopy(real.model.backbone)
-    backbone.update(arch=TINY_SWIN, img_size=128, window_size=7,
-                    init_cfg=dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.'))
+    backbone.update(
+        arch=TINY_SWIN,
+        img_size=128,
+        window_size=7,
+        init_cfg=dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.'))
     backbone.pop('_delete_', None)
     cfg.model.backbone = backbone
     widths = [8, 16, 32, 64]
@@ -147,8 +154,13 @@ def test_two_iterations_and_evaluation_from_a_fastmim_checkpoint(name, fastmim_s
 # configs/pixmim/README.md says, passed as `model.pretrained`, and segmented at 64 px (4x4).
 ADE_VIT = 'mmsegmentation/upernet_vit-base-p16_8xb2-amp-160k_ade20k-512x512.py'
 TINY_VIT = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
-TINY_MAE = dict(img_size=(64, 64), embed_dims=32, num_layers=4, num_heads=2, mlp_ratio=2,
-                out_indices=[0, 1, 2, 3])
+TINY_MAE = dict(
+    img_size=(64, 64),
+    embed_dims=32,
+    num_layers=4,
+    num_heads=2,
+    mlp_ratio=2,
+    out_indices=[0, 1, 2, 3])
 
 
 def save_tiny_fastmim_vit(arch, folder):
@@ -158,8 +170,9 @@ def save_tiny_fastmim_vit(arch, folder):
     import torch
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'fastmim',
-                                   'fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'fastmim',
+                 'fastmim_vit-base-p16_8xb256-amp-coslr-800e_in1k-128px.py'))
     cfg.model.backbone.update(arch=arch, img_size=32)
     cfg.model.neck.update(in_channels=arch['embed_dims'], embed_dims=16)
     torch.manual_seed(0)
@@ -215,9 +228,14 @@ def test_mmseg_mae_backbone_takes_every_fastmim_vit_weight(fastmim_vit_backbone)
         mae = MODELS.build(backbone_cfg)
     mae.init_weights()
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        vit = PRETRAIN_MODELS.build(dict(
-            type='VisionTransformer', arch=TINY_VIT, img_size=64, out_indices=(0, 1, 2, 3),
-            out_type='featmap', final_norm=False))
+        vit = PRETRAIN_MODELS.build(
+            dict(
+                type='VisionTransformer',
+                arch=TINY_VIT,
+                img_size=64,
+                out_indices=(0, 1, 2, 3),
+                out_type='featmap',
+                final_norm=False))
     # Strict, less the final norm that neither side keeps; the load hook resizes 2x2 -> 4x4.
     vit.load_state_dict({k: v for k, v in bare.items() if not k.startswith('ln1.')})
     x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
@@ -244,7 +262,9 @@ def fastmim_vit_ade_run(fastmim_vit_backbone, ade_root, tmp_path_factory):
     cfg.model.pretrained = path
     cfg.param_scheduler = copy.deepcopy(real.param_scheduler)
     runner, recorder = train_with_real_optimisation(
-        cfg, real, tmp_path_factory.mktemp('fastmim_vit_ade_work'),
+        cfg,
+        real,
+        tmp_path_factory.mktemp('fastmim_vit_ade_work'),
         num_layers=TINY_MAE['num_layers'])
     return runner, recorder, bare
 
@@ -272,8 +292,9 @@ def test_vit_ade20k_backbone_starts_from_every_encoder_weight(fastmim_vit_ade_ru
             assert torch.equal(state[key], value), key
     # Everything else is the MAE setting's transfer-only tensors, at their neutral start.
     extra = set(state) - set(bare)
-    assert extra and all(k.split('.')[-1] in ('gamma_1', 'gamma_2', 'relative_position_index',
-                                              'relative_position_bias_table') for k in extra)
+    assert extra and all(
+        k.split('.')[-1] in ('gamma_1', 'gamma_2', 'relative_position_index',
+                             'relative_position_bias_table') for k in extra)
     for key in extra:
         if key.endswith('relative_position_bias_table'):
             assert not state[key].any(), key
@@ -283,8 +304,11 @@ def test_vit_ade20k_backbone_starts_from_every_encoder_weight(fastmim_vit_ade_ru
 
 def test_vit_ade20k_layer_decay_reaches_the_mae_backbone(fastmim_vit_ade_run):
     runner, _, _ = fastmim_vit_ade_run
-    scales = {name: g['lr_scale'] for g in runner.optim_wrapper.optimizer.param_groups
-              for name in g['param_names']}
+    scales = {
+        name: g['lr_scale']
+        for g in runner.optim_wrapper.optimizer.param_groups
+        for name in g['param_names']
+    }
     # 4 blocks + stem + rest = 6 depths at decay 0.65 (Table 14); the heads at the full rate.
     assert scales['backbone.layers.3.attn.qkv.bias'] == pytest.approx(0.65)
     assert scales['backbone.patch_embed.projection.weight'] == pytest.approx(0.65**5)
@@ -302,13 +326,16 @@ TINY_COCO_VIT = dict(embed_dims=64, num_layers=2, num_heads=2, feedforward_chann
 def fastmim_vit_coco_run(coco_root, tmp_path_factory):
     import torch
     ckpt = str(save_tiny_fastmim_vit(TINY_COCO_VIT, tmp_path_factory.mktemp('fastmim_vit_coco')))
-    pretrained = {k[len('backbone.'):]: v for k, v in
-                  torch.load(ckpt, map_location='cpu')['state_dict'].items()
-                  if k.startswith('backbone.')}
+    pretrained = {
+        k[len('backbone.'):]: v
+        for k, v in torch.load(ckpt, map_location='cpu')['state_dict'].items()
+        if k.startswith('backbone.')
+    }
 
     real = Config.fromfile(osp.join(BENCHMARKS, COCO_VIT))
-    cfg = Config.fromfile(osp.join(TEST_CONFIGS, 'mask-rcnn_vit-tiny-p16-sfp_1xb2-2iter_'
-                                   'generated-coco.py'))
+    cfg = Config.fromfile(
+        osp.join(TEST_CONFIGS, 'mask-rcnn_vit-tiny-p16-sfp_1xb2-2iter_'
+                 'generated-coco.py'))
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
         loader.dataset.data_root = coco_root + '/'
     for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
@@ -323,7 +350,8 @@ def test_vit_coco_config_is_pixmims_with_the_loud_vit_and_table13(fastmim_vit_co
     *_, real = fastmim_vit_coco_run
     assert real.model.backbone.type == 'mmpretrain.LoudVisionTransformer'
     assert real.model.backbone.init_cfg.type == 'Pretrained'
-    assert real.optim_wrapper.optimizer.lr == 8e-5 and real.optim_wrapper.optimizer.weight_decay == 0.1
+    optimizer = real.optim_wrapper.optimizer
+    assert optimizer.lr == 8e-5 and optimizer.weight_decay == 0.1
     assert real.train_dataloader.batch_size == 4
 
 

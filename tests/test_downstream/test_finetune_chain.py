@@ -87,9 +87,12 @@ def chain(tmp_path_factory):
     snapshot = Snapshot()
     runner.register_hook(snapshot)
     runner.train()
-    return dict(pretrain=load_state_dict_file(pretrain_ckpt),
-                backbone=load_state_dict_file(backbone_ckpt), runner=runner, snapshot=snapshot,
-                finetune_dir=cfg.work_dir)
+    return dict(
+        pretrain=load_state_dict_file(pretrain_ckpt),
+        backbone=load_state_dict_file(backbone_ckpt),
+        runner=runner,
+        snapshot=snapshot,
+        finetune_dir=cfg.work_dir)
 
 
 def test_backbone_checkpoint_is_the_pretrained_encoder(chain):

@@ -22,24 +22,36 @@ def mixedae_checkpoint(folder, embed_dims, num_layers, num_heads):
     from mmpretrain.registry import MODELS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='MixedAE',
-            backbone=dict(type='MixedAEViT', img_size=64, arch=dict(
-                embed_dims=embed_dims, num_layers=num_layers, num_heads=num_heads,
-                feedforward_channels=2 * embed_dims)),
-            neck=dict(type='MixMAEDecoder', in_channels=embed_dims, embed_dims=16, depth=1,
-                      num_heads=2),
-            head=dict(type='MixMAEHead', norm_pix=True),
-            contrastive_head=dict(type='HomologousContrastiveHead', in_channels=embed_dims,
-                                  proj_dims=16)))
+        model = MODELS.build(
+            dict(
+                type='MixedAE',
+                backbone=dict(
+                    type='MixedAEViT',
+                    img_size=64,
+                    arch=dict(
+                        embed_dims=embed_dims,
+                        num_layers=num_layers,
+                        num_heads=num_heads,
+                        feedforward_channels=2 * embed_dims)),
+                neck=dict(
+                    type='MixMAEDecoder',
+                    in_channels=embed_dims,
+                    embed_dims=16,
+                    depth=1,
+                    num_heads=2),
+                head=dict(type='MixMAEHead', norm_pix=True),
+                contrastive_head=dict(
+                    type='HomologousContrastiveHead', in_channels=embed_dims, proj_dims=16)))
     model.init_weights()
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.02)
     path = str(folder / 'mixedae_tiny.pth')
     save_checkpoint_file(model.state_dict(), path)
-    return path, {k[len('backbone.'):]: v.clone() for k, v in model.state_dict().items()
-                  if k.startswith('backbone.')}
+    return path, {
+        k[len('backbone.'):]: v.clone()
+        for k, v in model.state_dict().items() if k.startswith('backbone.')
+    }
 
 
 def train(cfg, ckpt, work_dir):
@@ -98,7 +110,10 @@ def test_ade20k_layer_decay_reaches_the_vit(ade_trained):
     assert scales['backbone.layers.3.attn.qkv.weight'] == pytest.approx(0.65)
     assert scales['backbone.patch_embed.projection.weight'] == pytest.approx(0.65**5)
     assert scales['decode_head.fpn_bottleneck.conv.weight'] == 1.0
-    decays = {g['param_name']: g['weight_decay'] for g in runner.optim_wrapper.optimizer.param_groups}
+    decays = {
+        g['param_name']: g['weight_decay']
+        for g in runner.optim_wrapper.optimizer.param_groups
+    }
     assert decays['backbone.pos_embed'] == decays['backbone.layers.0.ln1.weight'] == 0.
     assert decays['backbone.layers.0.attn.qkv.weight'] == pytest.approx(0.05)
 
@@ -117,8 +132,9 @@ def test_coco_backbone_starts_from_every_encoder_weight(coco_trained):
 
 def test_tiny_coco_config_makes_the_real_configs_changes():
     from _downstream_data import REPO_ROOT
-    real = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'mixedae', 'benchmarks',
-                                    'mask-rcnn_vit-base-p16-sfp_8xb2-ms-1x_coco.py'))
+    real = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'mixedae', 'benchmarks',
+                 'mask-rcnn_vit-base-p16-sfp_8xb2-ms-1x_coco.py'))
     tiny = Config.fromfile(COCO)
     assert tiny.model.backbone.type == real.model.backbone.type
     for key in ('pad_size_divisor', 'batch_augments'):

@@ -13,8 +13,8 @@ from mmengine.registry import init_default_scope
 import mixmim_mm  # noqa: F401
 
 BENCHMARKS = osp.join(REPO_ROOT, 'configs', 'mixmae', 'benchmarks')
-CONFIGS = sorted(p for p in glob.glob(osp.join(BENCHMARKS, '*', '*.py'))
-                 if 'swin' not in osp.basename(p))
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(BENCHMARKS, '*', '*.py')) if 'swin' not in osp.basename(p))
 BACKBONES = {  # config name part -> (backbone class, parameters in millions)
     'classification/pvt-large': ('MixMAEPVT', 61.4 - 0.5),
     'classification/twins-svt-large': ('MixMAESVT', 99.2 - 1.0),

@@ -23,30 +23,40 @@ pytest.importorskip('mmseg')
 
 BENCH = osp.join(REPO_ROOT, 'configs/mixmae/benchmarks')
 DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-             'test_evaluator', 'train_cfg', 'param_scheduler', 'default_hooks',
-             'log_processor', 'env_cfg', 'randomness', 'train_pipeline', 'test_pipeline')
-SWIN_TEST = {'det': 'mask-rcnn_swin-mini-w8_fpn_1xb2-2iter_generated-coco.py',
-             'seg': 'upernet_swin-mini-w8_1xb2-2iter_generated-ade.py'}
+             'test_evaluator', 'train_cfg', 'param_scheduler', 'default_hooks', 'log_processor',
+             'env_cfg', 'randomness', 'train_pipeline', 'test_pipeline')
+SWIN_TEST = {
+    'det': 'mask-rcnn_swin-mini-w8_fpn_1xb2-2iter_generated-coco.py',
+    'seg': 'upernet_swin-mini-w8_1xb2-2iter_generated-ade.py'
+}
 
-PVT = dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
-           mlp_ratios=[2, 2, 2, 2])
-SVT = dict(embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4],
-           patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], mlp_ratios=[2, 2, 2, 2],
-           sr_ratios=[8, 4, 2, 1], window_sizes=[4, 4, 2, 2])
+PVT = dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4], mlp_ratios=[2, 2, 2, 2])
+SVT = dict(
+    embed_dims=[8, 16, 16, 32],
+    depths=[2, 2, 2, 2],
+    num_heads=[1, 2, 2, 4],
+    patch_sizes=[4, 2, 2, 2],
+    strides=[4, 2, 2, 2],
+    mlp_ratios=[2, 2, 2, 2],
+    sr_ratios=[8, 4, 2, 1],
+    window_sizes=[4, 4, 2, 2])
 WIDTHS = {'pvt': [8, 16, 16, 32], 'svt': [8, 16, 16, 32]}
 CASES = {
     'det-pvt': ('det', 'pvt', None, 'mmdetection/mask-rcnn_pvt-large_fpn_8xb2-1x_coco.py',
                 dict(pretrain_img_size=64, **PVT)),
     'det-svt': ('det', 'svt', None, 'mmdetection/mask-rcnn_twins-svt-large_fpn_8xb2-1x_coco.py',
                 dict(arch=SVT)),
-    'seg-pvt': ('seg', 'pvt', None,
-                'mmsegmentation/upernet_pvt-large_8xb2-160k_ade20k-512x512.py',
+    'seg-pvt': ('seg', 'pvt', None, 'mmsegmentation/upernet_pvt-large_8xb2-160k_ade20k-512x512.py',
                 dict(pretrain_img_size=64, **PVT)),
-    'seg-svt': ('seg', 'svt', 'mmseg',
-                'mmsegmentation/upernet_twins-svt-large_8xb2-160k_ade20k-512x512.py',
-                dict(embed_dims=SVT['embed_dims'], depths=SVT['depths'],
-                     num_heads=SVT['num_heads'], mlp_ratios=SVT['mlp_ratios'],
-                     sr_ratios=SVT['sr_ratios'], windiow_sizes=SVT['window_sizes'])),
+    'seg-svt':
+    ('seg', 'svt', 'mmseg', 'mmsegmentation/upernet_twins-svt-large_8xb2-160k_ade20k-512x512.py',
+     dict(
+         embed_dims=SVT['embed_dims'],
+         depths=SVT['depths'],
+         num_heads=SVT['num_heads'],
+         mlp_ratios=SVT['mlp_ratios'],
+         sr_ratios=SVT['sr_ratios'],
+         windiow_sizes=SVT['window_sizes'])),
 }
 
 
@@ -55,10 +65,13 @@ def pretraining_state(encoder):
     backbone = dict(type='MixMAEPVT', arch=PVT) if encoder == 'pvt' else \
         dict(type='MixMAESVT', arch=SVT)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='MixMAE', num_images=4, backbone=dict(backbone, img_size=64),
-            neck=dict(type='MixMAEDecoder', embed_dims=16, depth=1, num_heads=2),
-            head=dict(type='MixMAEHead')))
+        model = MODELS.build(
+            dict(
+                type='MixMAE',
+                num_images=4,
+                backbone=dict(backbone, img_size=64),
+                neck=dict(type='MixMAEDecoder', embed_dims=16, depth=1, num_heads=2),
+                head=dict(type='MixMAEHead')))
     model.init_weights()
     with torch.no_grad():
         for p in model.parameters():
@@ -69,8 +82,7 @@ def pretraining_state(encoder):
 class Snapshot(Hook):
 
     def before_train(self, runner):
-        self.state = {k: v.detach().clone()
-                      for k, v in runner.model.backbone.state_dict().items()}
+        self.state = {k: v.detach().clone() for k, v in runner.model.backbone.state_dict().items()}
 
 
 def shrink(task, cfg, swin, widths):

@@ -36,17 +36,33 @@ def pixmim_checkpoint(tmp_path_factory):
     from mmpretrain.registry import MODELS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='PixMIM',
-            data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                                   std=[58.395, 57.12, 57.375], to_rgb=True),
-            backbone=dict(type='MAEViT', arch=dict(embed_dims=64, num_layers=2, num_heads=2,
-                                                   feedforward_channels=128),
-                          img_size=64, patch_size=16, mask_ratio=0.75),
-            neck=dict(type='MAEPretrainDecoder', num_patches=16, patch_size=16, embed_dim=64,
-                      decoder_embed_dim=32, decoder_depth=1, decoder_num_heads=2),
-            head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=16,
-                      loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+        model = MODELS.build(
+            dict(
+                type='PixMIM',
+                data_preprocessor=dict(
+                    type='SelfSupDataPreprocessor',
+                    mean=[123.675, 116.28, 103.53],
+                    std=[58.395, 57.12, 57.375],
+                    to_rgb=True),
+                backbone=dict(
+                    type='MAEViT',
+                    arch=dict(embed_dims=64, num_layers=2, num_heads=2, feedforward_channels=128),
+                    img_size=64,
+                    patch_size=16,
+                    mask_ratio=0.75),
+                neck=dict(
+                    type='MAEPretrainDecoder',
+                    num_patches=16,
+                    patch_size=16,
+                    embed_dim=64,
+                    decoder_embed_dim=32,
+                    decoder_depth=1,
+                    decoder_num_heads=2),
+                head=dict(
+                    type='MAEPretrainHead',
+                    norm_pix=True,
+                    patch_size=16,
+                    loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     model.init_weights()
     with torch.no_grad():
         for p in model.backbone.parameters():
@@ -66,9 +82,10 @@ def test_loss_forward_on_a_generated_sample(coco_root):
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
         np.random.seed(0)  # the LSJ crop
         samples = [dataset[0], dataset[1]]  # each access draws a new crop: take each once
-        data = model.data_preprocessor(dict(
-            inputs=[s['inputs'] for s in samples],
-            data_samples=[s['data_samples'] for s in samples]), True)
+        data = model.data_preprocessor(
+            dict(
+                inputs=[s['inputs'] for s in samples],
+                data_samples=[s['data_samples'] for s in samples]), True)
         losses = model(**data, mode='loss')
     for key in ('loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'loss_mask'):
         value = losses[key]
@@ -137,8 +154,9 @@ def test_layer_decay_reaches_the_vit(trained):
 
 def test_config_is_unchanged_by_the_shrinking(coco_root):
     # The tiny config keeps the real config's structure; only sizes and data differ.
-    real = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'pixmim', 'benchmarks',
-                                    'mask-rcnn_vit-base-p16-sfp_8xb8-lsj-100e_coco.py'))
+    real = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'pixmim', 'benchmarks',
+                 'mask-rcnn_vit-base-p16-sfp_8xb8-lsj-100e_coco.py'))
     tiny = tiny_cfg(coco_root)
     assert tiny.model.backbone.type == real.model.backbone.type == 'mmpretrain.VisionTransformer'
     assert tiny.model.neck.type == real.model.neck.type == 'SimpleFeaturePyramid'

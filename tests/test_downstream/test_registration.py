@@ -27,12 +27,16 @@ def test_classes_are_in_the_downstream_registries(scope):
 def test_backbone_builds_in_the_downstream_scope(scope):
     init_default_scope(scope)
     registry = importlib.import_module(f'{scope}.registry')
-    backbone = registry.MODELS.build(dict(
-        type='MixMAESwinTransformer', arch='mini', img_size=128,
-        window_size=(8, 8, [8, 4], 4), out_indices=(0, 1, 2, 3)))
+    backbone = registry.MODELS.build(
+        dict(
+            type='MixMAESwinTransformer',
+            arch='mini',
+            img_size=128,
+            window_size=(8, 8, [8, 4], 4),
+            out_indices=(0, 1, 2, 3)))
     feats = backbone(torch.randn(1, 3, 96, 80))
     assert [tuple(f.shape[1:]) for f in feats] == [(32, 24, 20), (64, 12, 10), (128, 6, 5),
-                                                    (256, 3, 3)]
+                                                   (256, 3, 3)]
 
 
 def test_missing_package_is_skipped():

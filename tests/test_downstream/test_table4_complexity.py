@@ -26,8 +26,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mixmim_mm.utils.downstream_complexity import (count_params, mask_rcnn_flops,
-                                                   segmentor_flops)
+from mixmim_mm.utils.downstream_complexity import count_params, mask_rcnn_flops, segmentor_flops
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET = 'configs/mixmae/benchmarks/mmdetection/'
@@ -36,12 +35,12 @@ G, M = 1e9, 1e6
 
 CASES = {
     # config: (scope, FLOPs, params, tolerance) - paper values unless the docstring says
-    'mask-rcnn-swin-b': (DET + 'mask-rcnn_swin-base-w16_fpn_8xb8-lsj-55e_coco.py', 'mmdet',
-                         701 * G, 110 * M, 0.03),
-    'mask-rcnn-swin-l': (DET + 'mask-rcnn_swin-large-w16_fpn_8xb8-lsj-80e_coco.py', 'mmdet',
-                         1119 * G, 219 * M, 0.03),
-    'upernet-swin-b': (SEG + 'upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py', 'mmseg',
-                       302 * G, 122 * M, 0.03),
+    'mask-rcnn-swin-b':
+    (DET + 'mask-rcnn_swin-base-w16_fpn_8xb8-lsj-55e_coco.py', 'mmdet', 701 * G, 110 * M, 0.03),
+    'mask-rcnn-swin-l':
+    (DET + 'mask-rcnn_swin-large-w16_fpn_8xb8-lsj-80e_coco.py', 'mmdet', 1119 * G, 219 * M, 0.03),
+    'upernet-swin-b':
+    (SEG + 'upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py', 'mmseg', 302 * G, 122 * M, 0.03),
     'upernet-swin-l': (SEG + 'upernet_swin-large-w16_8xb2-160k_ade20k-512x512.py', 'mmseg',
                        408.05 * G, 236 * M, 0.03),
 }
@@ -69,4 +68,3 @@ def test_flops_and_params_match_table_4(name):
         measured_flops = segmentor_flops(model, (512, 512))
     assert measured_flops == pytest.approx(flops, rel=tol), measured_flops / G
     assert measured_params == pytest.approx(params, rel=tol), measured_params / M
-

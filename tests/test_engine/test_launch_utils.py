@@ -13,11 +13,13 @@ cpu_only = pytest.mark.skipif(get_device() != 'cpu', reason='CPU-only behaviour'
 
 
 def _cfg(**checkpoint):
-    return Config(dict(
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, **checkpoint)),
-        optim_wrapper=dict(type='AmpOptimWrapper', loss_scale='dynamic',
-                           optimizer=dict(type='AdamW', lr=1e-3)),
-        env_cfg=dict(dist_cfg=dict(backend='nccl'))))
+    return Config(
+        dict(
+            default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, **checkpoint)),
+            optim_wrapper=dict(
+                type='AmpOptimWrapper', loss_scale='dynamic', optimizer=dict(type='AdamW',
+                                                                             lr=1e-3)),
+            env_cfg=dict(dist_cfg=dict(backend='nccl'))))
 
 
 def test_atomic_checkpoints_fill_in_backend_and_hook():
@@ -73,8 +75,9 @@ def test_not_distributed_changes_nothing():
 
 @cpu_only
 def test_cpu_distributed_uses_gloo_and_cpu_ddp(monkeypatch):
-    for key, value in dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
-                           MASTER_ADDR='127.0.0.1', MASTER_PORT='0').items():
+    for key, value in dict(
+            RANK='0', LOCAL_RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1',
+            MASTER_PORT='0').items():
         monkeypatch.setenv(key, value)
     cfg = _cfg()
     try:
@@ -104,8 +107,8 @@ def test_gpu_machine_keeps_nccl(monkeypatch):
 
 def test_shutdown_distributed_closes_the_process_group(tmp_path):
     shutdown_distributed()  # no group: nothing to do
-    torch_dist.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
-                                  world_size=1)
+    torch_dist.init_process_group(
+        'gloo', init_method=f'file://{tmp_path / "store"}', rank=0, world_size=1)
     assert torch_dist.is_initialized()
     shutdown_distributed()
     assert not torch_dist.is_initialized()

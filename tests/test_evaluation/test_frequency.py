@@ -53,17 +53,17 @@ def test_rings_are_conjugate_symmetric_so_band_limited_images_stay_real():
 def test_band_mse_equals_the_mse_of_band_limited_images():
     ref, est = random_images(seed=1), random_images(seed=2)
     masks, _ = band_masks(32, 40, num_bands=5)
-    direct = torch.stack([
-        (band_limit(ref, m) - band_limit(est, m)).square().mean(dim=(1, 2, 3)) for m in masks
-    ], dim=1)
+    direct = torch.stack([(band_limit(ref, m) - band_limit(est, m)).square().mean(dim=(1, 2, 3))
+                          for m in masks],
+                         dim=1)
     torch.testing.assert_close(band_mse(ref, est, masks), direct)
 
 
 def test_band_mses_add_up_to_the_total_mse_when_every_bin_is_covered():
     ref, est = random_images(seed=3), random_images(seed=4)
     masks, _ = band_masks(32, 40, num_bands=7, max_radius=math.hypot(16, 20))
-    torch.testing.assert_close(band_mse(ref, est, masks).sum(1),
-                               (ref - est).square().mean(dim=(1, 2, 3)))
+    torch.testing.assert_close(
+        band_mse(ref, est, masks).sum(1), (ref - est).square().mean(dim=(1, 2, 3)))
 
 
 def test_equal_images_give_infinite_psnr_in_every_band():
@@ -76,8 +76,8 @@ def test_equal_images_give_infinite_psnr_in_every_band():
 def test_constant_offset_only_affects_the_dc_band():
     images = random_images()
     psnr, _ = band_psnr(images, images + 5., num_bands=4)
-    torch.testing.assert_close(psnr[:, 0], torch.full((2, ), 10 * math.log10(255.**2 / 25.),
-                                                      dtype=torch.float64))
+    torch.testing.assert_close(
+        psnr[:, 0], torch.full((2, ), 10 * math.log10(255.**2 / 25.), dtype=torch.float64))
     assert torch.isinf(psnr[:, 1:]).all()
 
 
@@ -104,8 +104,9 @@ def test_high_frequency_noise_lowers_only_the_high_bands():
 
 
 def test_mse_to_psnr_values():
-    torch.testing.assert_close(mse_to_psnr(torch.tensor([1., 0.]), peak=1.),
-                               torch.tensor([0., math.inf], dtype=torch.float64))
+    torch.testing.assert_close(
+        mse_to_psnr(torch.tensor([1., 0.]), peak=1.),
+        torch.tensor([0., math.inf], dtype=torch.float64))
     assert mse_to_psnr(torch.tensor(255.**2 / 100)).item() == pytest.approx(20.)
 
 

@@ -22,8 +22,9 @@ def test_linearly_separable_features_are_classified():
 def test_noise_features_score_near_chance():
     generator = torch.Generator().manual_seed(1)
     labels = torch.arange(3).repeat_interleave(60)
-    accuracy = linear_probe_top1(torch.randn(180, 8, generator=generator), labels,
-                                 torch.randn(180, 8, generator=generator), labels, 3)
+    accuracy = linear_probe_top1(
+        torch.randn(180, 8, generator=generator), labels, torch.randn(180, 8, generator=generator),
+        labels, 3)
     assert accuracy < 0.5
 
 

@@ -25,29 +25,37 @@ def test_default_run_is_the_mixmae_suite(bench):
     assert args.suite == 'mixmae' and args.rows is None
     assert bench.suite_rows(args.suite) == [
         'ours_flip_2img', 'ours_flip_2img_sdpa', 'ours_group_4img', 'mmpretrain_mixmim',
-        'mmpretrain_simmim']
+        'mmpretrain_simmim'
+    ]
 
 
 def test_pixmim_suite_holds_mae_and_pixmim(bench):
-    assert bench.suite_rows('pixmim') == ['mmpretrain_mae_vit-b', 'pixmim_mae_vit-b',
-                                          'pixmim_loader_model_lp', 'pixmim_loader_pipe_lp']
+    assert bench.suite_rows('pixmim') == [
+        'mmpretrain_mae_vit-b', 'pixmim_mae_vit-b', 'pixmim_loader_model_lp',
+        'pixmim_loader_pipe_lp'
+    ]
     assert set(bench.suite_rows('all')) == set(bench.ROWS)
 
 
 def run(bench, row):
     # A small ViT at 32 px keeps this to a second; the CLI default is ViT-B at 224.
-    args = bench.parse_args(['--row', row, '--vit-arch', 'deit-tiny', '--img-size', '32',
-                             '--batch-size', '2', '--steps', '1', '--warmup', '0',
-                             '--device', 'cpu'])
+    args = bench.parse_args([
+        '--row', row, '--vit-arch', 'deit-tiny', '--img-size', '32', '--batch-size', '2', '--steps',
+        '1', '--warmup', '0', '--device', 'cpu'
+    ])
     return bench.run_row(args)
 
 
-@pytest.mark.parametrize('row', ['ours_flip_2img', 'ours_flip_2img_sdpa', 'ours_group_4img',
-                                 'mmpretrain_mixmim', 'mmpretrain_simmim'])
+@pytest.mark.parametrize('row', [
+    'ours_flip_2img', 'ours_flip_2img_sdpa', 'ours_group_4img', 'mmpretrain_mixmim',
+    'mmpretrain_simmim'
+])
 def test_mixmae_rows_run_a_timed_step(bench, row):
     # The mini Swin keeps this to seconds; the CLI default is Swin-B/W14 at 224.
-    args = bench.parse_args(['--row', row, '--arch', 'mini', '--batch-size', '4', '--steps',
-                             '1', '--warmup', '0', '--device', 'cpu'])
+    args = bench.parse_args([
+        '--row', row, '--arch', 'mini', '--batch-size', '4', '--steps', '1', '--warmup', '0',
+        '--device', 'cpu'
+    ])
     result = bench.run_row(args)
     assert result['name'] == row and result['suite'] == 'mixmae'
     assert result['step_time_s'] > 0 and result['images_per_s'] == 4 / result['step_time_s']
@@ -57,8 +65,8 @@ def test_mixmae_rows_run_a_timed_step(bench, row):
 
 
 def test_a_row_in_a_fresh_process_reports_what_it_added(bench):
-    args = bench.parse_args(['--arch', 'mini', '--batch-size', '4', '--steps', '1', '--warmup',
-                             '0', '--device', 'cpu'])
+    args = bench.parse_args(
+        ['--arch', 'mini', '--batch-size', '4', '--steps', '1', '--warmup', '0', '--device', 'cpu'])
     result = bench.run_isolated(args, 'ours_group_4img', 'bf16')
     assert result['name'] == 'ours_group_4img' and result['precision'] == 'bf16'
     # Peak minus the post-import baseline: what the model and its steps added.
@@ -100,8 +108,7 @@ def test_pixmim_row_is_mae_plus_low_pass_target(bench):
     assert pixmim.target_generator.mean is not None  # read from the normalising preprocessor
     assert mae.backbone.mask_ratio == pixmim.backbone.mask_ratio == 0.75
     assert mae.head.norm_pix and pixmim.head.norm_pix
-    assert sum(p.numel() for p in mae.parameters()) == sum(
-        p.numel() for p in pixmim.parameters())
+    assert sum(p.numel() for p in mae.parameters()) == sum(p.numel() for p in pixmim.parameters())
 
 
 def test_loader_row_times_steps_on_batches_from_two_workers(bench):
@@ -114,8 +121,9 @@ def test_loader_row_times_steps_on_batches_from_two_workers(bench):
 
 def test_loader_rows_differ_only_in_where_the_target_is_made(bench):
     args = bench.parse_args(['--vit-arch', 'deit-tiny', '--img-size', '32', '--batch-size', '2'])
-    (model_side, make_plain), (pipeline_side, make_piped) = (
-        bench.ROWS['pixmim_loader_model_lp'](args), bench.ROWS['pixmim_loader_pipe_lp'](args))
+    (model_side, make_plain), (pipeline_side,
+                               make_piped) = (bench.ROWS['pixmim_loader_model_lp'](args),
+                                              bench.ROWS['pixmim_loader_pipe_lp'](args))
     assert not model_side.target_from_pipeline and pipeline_side.target_from_pipeline
     plain, piped = make_plain(), make_piped()
     assert plain.num_workers == piped.num_workers == 2
@@ -130,17 +138,30 @@ def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_p
 
     def fake_run(args, name, precision='fp32'):
         order.append(name)
-        row = dict(name=name, batch_size=8, step_time_s=next(times), images_per_s=0.,
-                   peak_mem_mb=float(len(order)), device='cpu', threads=1, amp=False,
-                   img_size=224, arch='base', vit_arch='b', steps=1)
+        row = dict(
+            name=name,
+            batch_size=8,
+            step_time_s=next(times),
+            images_per_s=0.,
+            peak_mem_mb=float(len(order)),
+            device='cpu',
+            threads=1,
+            amp=False,
+            img_size=224,
+            arch='base',
+            vit_arch='b',
+            steps=1)
         if name == 'pixmim_mae_vit-b':
             row.update(suite='pixmim', target_generator_s=row['step_time_s'])
         return row
 
     monkeypatch.setattr(bench, 'run_isolated', fake_run)
     out = tmp_path / 'rows.json'
-    bench.main(['--rows', 'ours_flip_2img', 'mmpretrain_mixmim', 'pixmim_mae_vit-b',
-                '--repeats', '3', '--out', str(out)])
+    bench.main([
+        '--rows', 'ours_flip_2img', 'mmpretrain_mixmim', 'pixmim_mae_vit-b', '--repeats', '3',
+        '--out',
+        str(out)
+    ])
     assert order == ['ours_flip_2img', 'mmpretrain_mixmim', 'pixmim_mae_vit-b'] * 3
     rows = {r['name']: r for r in json.loads(out.read_text())}
     assert rows['ours_flip_2img']['step_time_s'] == 2.
@@ -153,9 +174,10 @@ def test_repeats_report_the_median_of_round_robin_runs(bench, monkeypatch, tmp_p
 def test_mixedae_suite_compares_mixedae_with_mae_per_image(bench):
     assert bench.suite_rows('mixedae') == [
         'mixedae_ref_mmpretrain_mae', 'mixedae_compose', 'mixedae_compose_no_diagnostic',
-        'mixedae_naive_mixing']
-    args = bench.parse_args(['--suite', 'mixedae', '--vit-arch', 'deit-tiny', '--img-size', '64',
-                             '--batch-size', '8'])
+        'mixedae_naive_mixing'
+    ]
+    args = bench.parse_args(
+        ['--suite', 'mixedae', '--vit-arch', 'deit-tiny', '--img-size', '64', '--batch-size', '8'])
     mae, _ = bench.ROWS['mixedae_ref_mmpretrain_mae'](args)
     mixedae, make_inputs = bench.ROWS['mixedae_compose'](args)
     naive, _ = bench.ROWS['mixedae_naive_mixing'](args)
@@ -167,9 +189,10 @@ def test_mixedae_suite_compares_mixedae_with_mae_per_image(bench):
 
 
 def test_mixedae_rows_run_a_timed_step(bench):
-    args = bench.parse_args(['--row', 'mixedae_compose', '--vit-arch', 'deit-tiny', '--img-size',
-                             '64', '--batch-size', '4', '--steps', '1', '--warmup', '0',
-                             '--device', 'cpu'])
+    args = bench.parse_args([
+        '--row', 'mixedae_compose', '--vit-arch', 'deit-tiny', '--img-size', '64', '--batch-size',
+        '4', '--steps', '1', '--warmup', '0', '--device', 'cpu'
+    ])
     result = bench.run_row(args)
     assert result['suite'] == 'mixedae' and result['step_time_s'] > 0
 
@@ -184,7 +207,8 @@ def test_fastmim_suite_rows(bench):
     assert bench.suite_rows('fastmim') == [
         'fastmim_vit_128', 'mmpretrain_mae_vit_224', 'mmpretrain_maskfeat_vit_224',
         'fastmim_swin_128', 'mmpretrain_simmim_swin_192', 'mmpretrain_simmim_swin_224',
-        'fastmim_loader_model_hog', 'fastmim_loader_pipe_hog']
+        'fastmim_loader_model_hog', 'fastmim_loader_pipe_hog'
+    ]
     assert bench.SUITE_REFERENCES['fastmim'] == 'mmpretrain_simmim_swin_224'
 
 
@@ -192,9 +216,10 @@ def test_fastmim_suite_rows(bench):
                                       ('mmpretrain_maskfeat_vit_224', 224)])
 def test_fastmim_rows_run_at_their_own_size(bench, row, size):
     # Tiny encoders; each row keeps its own input size whatever --img-size says.
-    args = bench.parse_args(['--row', row, '--vit-arch', 'deit-tiny', '--arch', 'tiny',
-                             '--img-size', '32', '--batch-size', '2', '--steps', '1',
-                             '--warmup', '0', '--device', 'cpu'])
+    args = bench.parse_args([
+        '--row', row, '--vit-arch', 'deit-tiny', '--arch', 'tiny', '--img-size', '32',
+        '--batch-size', '2', '--steps', '1', '--warmup', '0', '--device', 'cpu'
+    ])
     result = bench.run_row(args)
     assert result['suite'] == 'fastmim' and result['img_size'] == size
     assert result['encoder_gflops'] > 0
@@ -206,8 +231,7 @@ def test_fastmim_encoder_flops_match_the_spec(bench):
     # 128 px / window 4 about 5.0 G, 224 px / window 7 about 15.4 G.
     args = bench.parse_args(['--vit-arch', 'b', '--arch', 'base'])
     suite = importlib.import_module('benchmark_suites.fastmim')
-    expected = {'fastmim_vit_128': 5.6, 'fastmim_swin_128': 5.0,
-                'mmpretrain_simmim_swin_224': 15.4}
+    expected = {'fastmim_vit_128': 5.6, 'fastmim_swin_128': 5.0, 'mmpretrain_simmim_swin_224': 15.4}
     for row, gmacs in expected.items():
         model, _ = bench.ROWS[row](args)
         assert model.benchmark_encoder_gflops == pytest.approx(gmacs, rel=0.05), row
@@ -222,13 +246,15 @@ def test_mixmae_backbones_suite_pairs_each_encoder_with_its_own_reference(bench)
         assert {f'mixmae_group_4img_{encoder}', f'simmim_style_{encoder}'} <= set(rows)
 
 
-@pytest.mark.parametrize('row', ['mixmae_group_4img_pvt-l', 'simmim_style_pvt-l',
-                                 'mixmae_group_4img_svt-l', 'simmim_style_svt-l',
-                                 'mixmae_group_4img_vit-b', 'simmim_style_vit-b'])
+@pytest.mark.parametrize('row', [
+    'mixmae_group_4img_pvt-l', 'simmim_style_pvt-l', 'mixmae_group_4img_svt-l',
+    'simmim_style_svt-l', 'mixmae_group_4img_vit-b', 'simmim_style_vit-b'
+])
 def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
-    args = bench.parse_args(['--row', row, '--arch', 'mini', '--img-size', '64',
-                             '--batch-size', '4', '--steps', '1', '--warmup', '0',
-                             '--device', 'cpu'])
+    args = bench.parse_args([
+        '--row', row, '--arch', 'mini', '--img-size', '64', '--batch-size', '4', '--steps', '1',
+        '--warmup', '0', '--device', 'cpu'
+    ])
     result = bench.run_row(args)
     assert result['suite'] == 'mixmae-backbones' and result['step_time_s'] > 0
     assert 0 < result['optimizer_time_s'] < result['step_time_s']
@@ -238,8 +264,7 @@ def test_mixmae_backbones_rows_run_a_timed_step_on_mini_encoders(bench, row):
 def test_both_precisions_run_ours_twice_and_mmpretrain_in_fp32(bench):
     names = ['ours_group_4img', 'mmpretrain_mixmim']
     args = bench.parse_args(['--precision', 'fp32', 'bf16'])
-    assert bench.row_runs(names, args) == [('ours_group_4img', 'fp32'),
-                                           ('ours_group_4img', 'bf16'),
+    assert bench.row_runs(names, args) == [('ours_group_4img', 'fp32'), ('ours_group_4img', 'bf16'),
                                            ('mmpretrain_mixmim', 'fp32')]
     args = bench.parse_args(['--precision', 'fp32', 'bf16', '--bf16-references'])
     assert ('mmpretrain_mixmim', 'bf16') in bench.row_runs(names, args)
@@ -256,9 +281,10 @@ def test_bf16_row_runs_its_forward_under_bf16_autocast(bench, monkeypatch):
         return model, make_inputs
 
     monkeypatch.setitem(bench.ROWS, 'ours_group_4img', build_and_watch)
-    args = bench.parse_args(['--row', 'ours_group_4img', '--arch', 'mini', '--batch-size', '4',
-                             '--steps', '1', '--warmup', '0', '--device', 'cpu',
-                             '--precision', 'bf16'])
+    args = bench.parse_args([
+        '--row', 'ours_group_4img', '--arch', 'mini', '--batch-size', '4', '--steps', '1',
+        '--warmup', '0', '--device', 'cpu', '--precision', 'bf16'
+    ])
     result = bench.run_row(args)
     assert result['precision'] == 'bf16'
     # The untimed FLOP-counting pass and the one timed step both run in bf16.
@@ -266,19 +292,35 @@ def test_bf16_row_runs_its_forward_under_bf16_autocast(bench, monkeypatch):
 
 
 def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path, capsys):
-    times = {('ours_group_4img', 'fp32'): 2., ('ours_group_4img', 'bf16'): 1.,
-             ('mmpretrain_mixmim', 'fp32'): 4.}
+    times = {
+        ('ours_group_4img', 'fp32'): 2.,
+        ('ours_group_4img', 'bf16'): 1.,
+        ('mmpretrain_mixmim', 'fp32'): 4.
+    }
 
     def fake_run(args, name, precision='fp32'):
-        return dict(name=name, suite='mixmae', batch_size=8, precision=precision,
-                    step_time_s=times[name, precision], images_per_s=0., peak_mem_mb=1.,
-                    device='cpu', threads=1, amp=False, img_size=224, arch='base',
-                    vit_arch='b', steps=1)
+        return dict(
+            name=name,
+            suite='mixmae',
+            batch_size=8,
+            precision=precision,
+            step_time_s=times[name, precision],
+            images_per_s=0.,
+            peak_mem_mb=1.,
+            device='cpu',
+            threads=1,
+            amp=False,
+            img_size=224,
+            arch='base',
+            vit_arch='b',
+            steps=1)
 
     monkeypatch.setattr(bench, 'run_isolated', fake_run)
     out = tmp_path / 'rows.json'
-    bench.main(['--rows', 'ours_group_4img', 'mmpretrain_mixmim', '--precision', 'fp32',
-                'bf16', '--out', str(out)])
+    bench.main([
+        '--rows', 'ours_group_4img', 'mmpretrain_mixmim', '--precision', 'fp32', 'bf16', '--out',
+        str(out)
+    ])
     rows = json.loads(out.read_text())
     assert [(r['name'], r['precision']) for r in rows] == list(times)
     table = capsys.readouterr().out
@@ -291,8 +333,9 @@ def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path,
 
 def test_fastmim_loader_rows_differ_only_in_where_the_hog_target_is_made(bench):
     args = bench.parse_args(['--vit-arch', 'deit-tiny', '--batch-size', '2'])
-    (model_side, make_plain), (pipeline_side, make_piped) = (
-        bench.ROWS['fastmim_loader_model_hog'](args), bench.ROWS['fastmim_loader_pipe_hog'](args))
+    (model_side, make_plain), (pipeline_side,
+                               make_piped) = (bench.ROWS['fastmim_loader_model_hog'](args),
+                                              bench.ROWS['fastmim_loader_pipe_hog'](args))
     assert not model_side.target_from_pipeline and pipeline_side.target_from_pipeline
     assert type(model_side.target_generator).__name__ == 'HOGTargetGenerator'
     plain, piped = make_plain(), make_piped()
@@ -304,9 +347,10 @@ def test_fastmim_loader_rows_differ_only_in_where_the_hog_target_is_made(bench):
 
 
 def test_fastmim_loader_pipe_row_runs_a_timed_step(bench):
-    args = bench.parse_args(['--row', 'fastmim_loader_pipe_hog', '--vit-arch', 'deit-tiny',
-                             '--batch-size', '2', '--steps', '1', '--warmup', '0',
-                             '--device', 'cpu'])
+    args = bench.parse_args([
+        '--row', 'fastmim_loader_pipe_hog', '--vit-arch', 'deit-tiny', '--batch-size', '2',
+        '--steps', '1', '--warmup', '0', '--device', 'cpu'
+    ])
     row = bench.run_row(args)
     assert row['suite'] == 'fastmim' and row['img_size'] == 128 and row['step_time_s'] > 0
     assert 'target_generator_s' not in row
@@ -346,24 +390,42 @@ def test_step_flops_count_attention_on_cpu(bench):
 
 def test_several_batch_sizes_pair_each_row_with_the_reference_at_its_size(
         bench, monkeypatch, tmp_path, capsys):
+
     def fake_run(args, name, precision='fp32'):
         # Per image the reference costs 1 s at 8 and 2 s at 16; ours 0.5 s at 8, 0.25 s at 16.
         per_image = args.batch_size / 8 if name == 'simmim_style_pvt-l' else 4. / args.batch_size
-        return dict(name=name, suite='mixmae-backbones', batch_size=args.batch_size,
-                    precision=precision, step_time_s=per_image * args.batch_size,
-                    images_per_s=0., peak_mem_mb=1., device='cpu', threads=1, amp=False,
-                    img_size=224, arch='base', vit_arch='b', steps=1)
+        return dict(
+            name=name,
+            suite='mixmae-backbones',
+            batch_size=args.batch_size,
+            precision=precision,
+            step_time_s=per_image * args.batch_size,
+            images_per_s=0.,
+            peak_mem_mb=1.,
+            device='cpu',
+            threads=1,
+            amp=False,
+            img_size=224,
+            arch='base',
+            vit_arch='b',
+            steps=1)
 
     monkeypatch.setattr(bench, 'run_isolated', fake_run)
     out = tmp_path / 'rows.json'
-    bench.main(['--rows', 'mixmae_group_4img_pvt-l', 'simmim_style_pvt-l', '--batch-size', '8',
-                '16', '--out', str(out)])
+    bench.main([
+        '--rows', 'mixmae_group_4img_pvt-l', 'simmim_style_pvt-l', '--batch-size', '8', '16',
+        '--out',
+        str(out)
+    ])
     rows = json.loads(out.read_text())
-    assert [(r['name'], r['batch_size']) for r in rows] == [
-        ('mixmae_group_4img_pvt-l', 8), ('simmim_style_pvt-l', 8),
-        ('mixmae_group_4img_pvt-l', 16), ('simmim_style_pvt-l', 16)]
-    lines = [line.split() for line in capsys.readouterr().out.splitlines()
-             if line.startswith('mixmae_group_4img_pvt-l')]
+    assert [(r['name'], r['batch_size']) for r in rows] == [('mixmae_group_4img_pvt-l', 8),
+                                                            ('simmim_style_pvt-l', 8),
+                                                            ('mixmae_group_4img_pvt-l', 16),
+                                                            ('simmim_style_pvt-l', 16)]
+    lines = [
+        line.split() for line in capsys.readouterr().out.splitlines()
+        if line.startswith('mixmae_group_4img_pvt-l')
+    ]
     assert [(line[3], line[9]) for line in lines] == [('8', '0.500'), ('16', '0.125')]
 
 

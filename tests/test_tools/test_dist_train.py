@@ -41,11 +41,16 @@ def test_dist_train_two_processes_writes_checkpoint_and_log(tmp_path):
     env['PATH'] = '/usr/bin:/bin'
     env['MIXMIM_VENV'] = sys.prefix
 
-    proc = subprocess.run(
-        ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir, '--cfg-options',
-         f'train_dataloader.dataset.data_root={data_root}', 'train_cfg.max_iters=3',
-         'train_dataloader.batch_size=8'],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir, '--cfg-options',
+        f'train_dataloader.dataset.data_root={data_root}', 'train_cfg.max_iters=3',
+        'train_dataloader.batch_size=8'
+    ],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-5000:]
 
@@ -61,28 +66,45 @@ def test_dist_train_two_processes_writes_checkpoint_and_log(tmp_path):
         assert "dist_cfg=dict(backend='gloo')" in log
 
 
-TINY_CLASSIFIER = osp.join(REPO_ROOT, 'tests/data/configs/tiny-resnet_2xb4-6iter_generated-images.py')
+TINY_CLASSIFIER = osp.join(REPO_ROOT,
+                           'tests/data/configs/tiny-resnet_2xb4-6iter_generated-images.py')
 
 
 def test_dist_test_two_processes_evaluates_a_trained_checkpoint(tmp_path):
     data_root = _write_images(str(tmp_path / 'images'))
     work_dir = str(tmp_path / 'work')
-    data = [f'train_dataloader.dataset.data_root={data_root}',
-            f'test_dataloader.dataset.data_root={data_root}']
-    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1', PATH='/usr/bin:/bin',
-               MIXMIM_VENV=sys.prefix)
-    train = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY_CLASSIFIER, '--work-dir', work_dir,
-         '--cfg-options', *data, 'train_cfg.max_iters=2'],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    data = [
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}'
+    ]
+    env = dict(
+        os.environ,
+        PORT=str(_free_port()),
+        OMP_NUM_THREADS='1',
+        PATH='/usr/bin:/bin',
+        MIXMIM_VENV=sys.prefix)
+    train = subprocess.run([
+        sys.executable, 'tools/train.py', TINY_CLASSIFIER, '--work-dir', work_dir, '--cfg-options',
+        *data, 'train_cfg.max_iters=2'
+    ],
+                           cwd=REPO_ROOT,
+                           env=env,
+                           capture_output=True,
+                           text=True,
+                           timeout=300)
     assert train.returncode == 0, (train.stdout + train.stderr)[-5000:]
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
 
-    proc = subprocess.run(
-        ['bash', 'tools/dist_test.sh', TINY_CLASSIFIER, checkpoint, '2', '--work-dir',
-         str(tmp_path / 'test'), '--cfg-options', *data],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        'bash', 'tools/dist_test.sh', TINY_CLASSIFIER, checkpoint, '2', '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *data
+    ],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-5000:]
     assert 'accuracy/top1' in output, output[-3000:]

@@ -41,8 +41,8 @@ def _env(**extra):
 
 
 def _run(cmd, env=None, timeout=600):
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env or _env(), capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=REPO_ROOT, env=env or _env(), capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
     return output
@@ -70,8 +70,9 @@ def test_test_py_evaluates_a_finetuned_checkpoint(tmp_path):
     shrunk, _, steps, work_dir = _shrunk(FINETUNE, tmp_path)
     _run([sys.executable, 'tools/train.py', shrunk, '--work-dir', work_dir])
     checkpoint = osp.join(work_dir, f'epoch_{steps}.pth')
-    output = _run([sys.executable, 'tools/test.py', shrunk, checkpoint, '--work-dir',
-                   str(tmp_path / 'test')])
+    output = _run(
+        [sys.executable, 'tools/test.py', shrunk, checkpoint, '--work-dir',
+         str(tmp_path / 'test')])
     assert 'accuracy/top1' in output
 
 
@@ -101,8 +102,11 @@ def test_slurm_train_sh_runs_through_srun(tmp_path):
                     'exec "$@"\n')
     srun.chmod(srun.stat().st_mode | stat.S_IEXEC)
     shrunk, cfg, steps, work_dir = _shrunk(HEADLINE, tmp_path)
-    env = _env(GPUS='1', GPUS_PER_NODE='1', MASTER_PORT=str(_free_port()),
-               PATH=f'{bin_dir}:{os.environ["PATH"]}')
+    env = _env(
+        GPUS='1',
+        GPUS_PER_NODE='1',
+        MASTER_PORT=str(_free_port()),
+        PATH=f'{bin_dir}:{os.environ["PATH"]}')
     _run(['bash', 'tools/slurm_train.sh', 'cpu', 'mixmae', shrunk, work_dir], env=env)
     args = (tmp_path / 'srun_args').read_text().split()
     assert args[:2] == ['-p', 'cpu'] and '--job-name=mixmae' in args and '--ntasks=1' in args

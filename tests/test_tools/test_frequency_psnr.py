@@ -49,8 +49,8 @@ def image_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp('images')
     rng = np.random.default_rng(0)
     for i in range(5):
-        mmcv.imwrite(rng.integers(0, 256, (150 + 10 * i, 170, 3), dtype=np.uint8),
-                     str(root / f'{i}.png'))
+        mmcv.imwrite(
+            rng.integers(0, 256, (150 + 10 * i, 170, 3), dtype=np.uint8), str(root / f'{i}.png'))
     return root
 
 
@@ -81,8 +81,11 @@ def read_csv(path):
 
 
 def run(tool, config, checkpoint, image_dir, out_dir, *extra):
-    tool.main([config, checkpoint, '--images', str(image_dir), '--out-dir', str(out_dir),
-               '--device', 'cpu', *extra])
+    tool.main([
+        config, checkpoint, '--images',
+        str(image_dir), '--out-dir',
+        str(out_dir), '--device', 'cpu', *extra
+    ])
     png, table = out_dir / 'frequency_psnr.png', out_dir / 'frequency_psnr.csv'
     assert png.is_file() and png.stat().st_size > 0
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
@@ -91,8 +94,8 @@ def run(tool, config, checkpoint, image_dir, out_dir, *extra):
 
 def test_mixmae_with_low_pass_target(tool, image_dir, tmp_path):
     config, checkpoint = write_model(tmp_path, 'tiny_pixmim_mixmae', TINY_MIXMAE)
-    rows = run(tool, config, checkpoint, image_dir, tmp_path / 'out', '--num-bands', '8',
-               '--label', 'mix', '--paste-visible')
+    rows = run(tool, config, checkpoint, image_dir, tmp_path / 'out', '--num-bands', '8', '--label',
+               'mix', '--paste-visible')
     assert len(rows) == 8
     assert [int(r['band']) for r in rows] == list(range(8))
     assert float(rows[-1]['radius_high']) == 64  # min(H, W) / 2 at 128 px
@@ -104,8 +107,8 @@ def test_pixmim_against_mae_on_one_plot(tool, image_dir, tmp_path):
     pixmim = tiny_vit(tmp_path, 'tiny_pixmim', 'PixMIM', PIXMIM_MAE)
     mae = tiny_vit(tmp_path, 'tiny_mae', 'MAE', 'mmpretrain::mae/mae_vit-base-p16_8xb512-amp-'
                    'coslr-300e_in1k.py')
-    rows = run(tool, *pixmim, image_dir, tmp_path / 'out', '--num-bands', '5', '--label',
-               'PixMIM', '--compare', *mae, 'MAE', '--num-images', '3', '--batch-size', '2')
+    rows = run(tool, *pixmim, image_dir, tmp_path / 'out', '--num-bands', '5', '--label', 'PixMIM',
+               '--compare', *mae, 'MAE', '--num-images', '3', '--batch-size', '2')
     assert len(rows) == 5
     assert {'PixMIM_psnr_db', 'MAE_psnr_db', 'PixMIM_psnr_std_db'} <= set(rows[0])
     assert all(math.isfinite(float(r[k])) for r in rows for k in ('PixMIM_psnr_db', 'MAE_psnr_db'))

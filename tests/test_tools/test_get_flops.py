@@ -31,13 +31,18 @@ def run(run_script, capsys):
 
 def test_swin_b_w14_classifier_matches_table_2(run):
     # Table 2: Swin-B/W14 16.3 GFLOPs, 88M params; MMPretrain's metafile: 88.344M.
-    out = run([osp.join(REPO_ROOT, 'configs/mixmae/benchmarks/classification/'
-                                   'swin-base-w14_8xb128-coslr-100e_in1k.py')])
+    out = run([
+        osp.join(
+            REPO_ROOT, 'configs/mixmae/benchmarks/classification/'
+            'swin-base-w14_8xb128-coslr-100e_in1k.py')
+    ])
     assert 'input 224x224: 16.35 GFLOPs, 88.34M params' in out
 
 
 def test_input_shape_option(run):
-    out = run([osp.join(REPO_ROOT, 'configs/mixmae/benchmarks/classification/'
-                                   'swin-base-w14_8xb128-coslr-100e_in1k.py'),
-               '--shape', '112', '112'])
+    out = run([
+        osp.join(
+            REPO_ROOT, 'configs/mixmae/benchmarks/classification/'
+            'swin-base-w14_8xb128-coslr-100e_in1k.py'), '--shape', '112', '112'
+    ])
     assert 'input 112x112:' in out

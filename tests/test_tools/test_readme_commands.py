@@ -88,8 +88,8 @@ def _entry_point(script, args):
     return script, args
 
 
-@pytest.mark.parametrize('readme,words', COMMANDS,
-                         ids=[f'{r}:{" ".join(w)[:80]}' for r, w in COMMANDS])
+@pytest.mark.parametrize(
+    'readme,words', COMMANDS, ids=[f'{r}:{" ".join(w)[:80]}' for r, w in COMMANDS])
 def test_readme_command_is_valid(readme, words, monkeypatch):
     script = _script_path(words[0])
     assert osp.isfile(script), f'{readme}: {words[0]} does not exist'

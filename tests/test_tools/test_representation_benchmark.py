@@ -31,7 +31,9 @@ def test_every_method_is_scored_against_random_init(tool, data, tmp_path):
     out = str(tmp_path / 'out' / 'results.json')
     rows = tool['main']([
         '--data', data, '--epochs', '1', '--seeds', '0', '--finetune-epochs', '1',
-        '--finetune-methods', 'mixmae', '--work-dir', str(tmp_path / 'work'), '--out', out])
+        '--finetune-methods', 'mixmae', '--work-dir',
+        str(tmp_path / 'work'), '--out', out
+    ])
     with open(out) as f:
         assert json.load(f) == json.loads(json.dumps(rows))
     methods = set(tool['METHODS'])

@@ -22,8 +22,15 @@ DEMO = osp.join(ROOT, 'configs', 'mixmae', 'mixmae_swin-mini_1xb32-1200iter_samp
 
 
 def _args(config, **kwargs):
-    values = dict(config=config, launcher='none', work_dir='/tmp/unused', resume=None,
-                  amp=False, fp32=False, auto_scale_lr=False, cfg_options=None)
+    values = dict(
+        config=config,
+        launcher='none',
+        work_dir='/tmp/unused',
+        resume=None,
+        amp=False,
+        fp32=False,
+        auto_scale_lr=False,
+        cfg_options=None)
     values.update(kwargs)
     return argparse.Namespace(**values)
 
@@ -42,8 +49,8 @@ def cpu_only_machine(monkeypatch):
     monkeypatch.setattr(mp, '_has_accelerator', lambda: False)
 
 
-@pytest.mark.parametrize('config, amp', [(MIXMAE_AMP, False), (DEMO, True)],
-                         ids=['amp_config', 'amp_option'])
+@pytest.mark.parametrize(
+    'config, amp', [(MIXMAE_AMP, False), (DEMO, True)], ids=['amp_config', 'amp_option'])
 def test_amp_on_a_cpu_trains_in_bf16(config, amp, monkeypatch):
     wrapper = _wrapper(config, monkeypatch, amp=amp)
     assert isinstance(wrapper, mp.MixedPrecisionOptimWrapper)

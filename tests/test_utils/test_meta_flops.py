@@ -39,29 +39,49 @@ def pyramid(channels=(8, 16, 32, 64), size=(40, 56)):
 
 
 def test_backbone_with_padding_and_per_block_windows():
-    model = MixMAESwinTransformer(arch='mini', img_size=128, window_size=(8, 8, [8, 4], 4),
-                                  out_indices=(0, 1, 2, 3))
+    model = MixMAESwinTransformer(
+        arch='mini', img_size=128, window_size=(8, 8, [8, 4], 4), out_indices=(0, 1, 2, 3))
     assert_same_count(model, torch.randn(1, 3, 100, 120))  # not a multiple of any window
 
 
 def test_fpn_and_two_conv_rpn_head():
     init_default_scope('mmdet')
     from mmdet.registry import MODELS
-    fpn = MODELS.build(dict(type='FPN', in_channels=[8, 16, 32, 64], out_channels=16,
-                            num_outs=5, norm_cfg=BN))
-    rpn = MODELS.build(dict(
-        type='RPNHead', in_channels=16, feat_channels=16, num_convs=2,
-        anchor_generator=dict(type='AnchorGenerator', scales=[8], ratios=[0.5, 1.0, 2.0],
-                              strides=[4, 8, 16, 32, 64])))
+    fpn = MODELS.build(
+        dict(type='FPN', in_channels=[8, 16, 32, 64], out_channels=16, num_outs=5, norm_cfg=BN))
+    rpn = MODELS.build(
+        dict(
+            type='RPNHead',
+            in_channels=16,
+            feat_channels=16,
+            num_convs=2,
+            anchor_generator=dict(
+                type='AnchorGenerator',
+                scales=[8],
+                ratios=[0.5, 1.0, 2.0],
+                strides=[4, 8, 16, 32, 64])))
     assert_same_count(Tupled(fpn, rpn), *pyramid())
 
 
-@pytest.mark.parametrize('head', [
-    dict(type='Shared4Conv1FCBBoxHead', in_channels=16, conv_out_channels=16,
-         fc_out_channels=32, roi_feat_size=7, num_classes=3, norm_cfg=BN),
-    dict(type='FCNMaskHead', num_convs=4, in_channels=16, conv_out_channels=16, num_classes=3,
-         norm_cfg=BN),
-], ids=lambda h: h['type'])
+@pytest.mark.parametrize(
+    'head', [
+        dict(
+            type='Shared4Conv1FCBBoxHead',
+            in_channels=16,
+            conv_out_channels=16,
+            fc_out_channels=32,
+            roi_feat_size=7,
+            num_classes=3,
+            norm_cfg=BN),
+        dict(
+            type='FCNMaskHead',
+            num_convs=4,
+            in_channels=16,
+            conv_out_channels=16,
+            num_classes=3,
+            norm_cfg=BN),
+    ],
+    ids=lambda h: h['type'])
 def test_roi_heads(head):
     init_default_scope('mmdet')
     from mmdet.registry import MODELS
@@ -72,8 +92,15 @@ def test_roi_heads(head):
 def test_uper_head_with_pyramid_pooling():
     init_default_scope('mmseg')
     from mmseg.registry import MODELS
-    head = MODELS.build(dict(type='UPerHead', in_channels=[8, 16, 32, 64], in_index=[0, 1, 2, 3],
-                             pool_scales=(1, 2, 3, 6), channels=16, num_classes=5, norm_cfg=BN))
+    head = MODELS.build(
+        dict(
+            type='UPerHead',
+            in_channels=[8, 16, 32, 64],
+            in_index=[0, 1, 2, 3],
+            pool_scales=(1, 2, 3, 6),
+            channels=16,
+            num_classes=5,
+            norm_cfg=BN))
     assert_same_count(Tupled(head), *pyramid())
 
 

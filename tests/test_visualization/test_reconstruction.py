@@ -17,12 +17,11 @@ def _fake_result(M=2, N=3, H=64, W=64, unit=32, seed=0):
     group_ids = torch.randint(0, N, (M, H // unit, W // unit), generator=g)
     up = group_ids.repeat_interleave(unit, 1).repeat_interleave(unit, 2)
     # pixel (y, x) of mixed input m comes from image up[m, y, x]
-    mixed = torch.stack([
-        torch.gather(originals[m], 0, up[m][None, None].expand(1, 3, H, W))[0] for m in range(M)
-    ])
+    mixed = torch.stack(
+        [torch.gather(originals[m], 0, up[m][None, None].expand(1, 3, H, W))[0] for m in range(M)])
     reconstructions = torch.zeros_like(originals)
-    return dict(originals=originals, mixed=mixed, reconstructions=reconstructions,
-                group_ids=group_ids)
+    return dict(
+        originals=originals, mixed=mixed, reconstructions=reconstructions, group_ids=group_ids)
 
 
 @pytest.mark.parametrize('shape', [(1, 3, 1, 1), (3, 1, 1), (3, )])
@@ -96,7 +95,8 @@ def test_grid_rejects_mismatched_shapes():
 
 def test_save_writes_png(tmp_path):
     out = tmp_path / 'deep' / 'grid.png'
-    save_reconstruction_grid(_fake_result(), str(out), torch.tensor(MEAN).view(1, 3, 1, 1),
+    save_reconstruction_grid(_fake_result(), str(out),
+                             torch.tensor(MEAN).view(1, 3, 1, 1),
                              torch.tensor(STD).view(1, 3, 1, 1))
     with Image.open(out) as img:
         assert img.format == 'PNG' and img.mode == 'RGB'

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
 from PIL import Image
 
 import mixmim_mm  # noqa: F401
-from mmpretrain.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'visualization', 'vis_mixmae_reconstruction.py')
@@ -31,13 +31,17 @@ def test_tool_draws_one_row_per_mixed_input(tmp_path):
     folder.mkdir()
     rng = np.random.default_rng(0)
     for i in range(3):
-        Image.fromarray(rng.integers(0, 255, (140, 160, 3), dtype=np.uint8)).save(
-            folder / f'{i}.png')
+        Image.fromarray(rng.integers(0, 255, (140, 160, 3),
+                                     dtype=np.uint8)).save(folder / f'{i}.png')
     out = tmp_path / 'grid.png'
     subprocess.run([
-        sys.executable, TOOL, DEMO, str(ckpt), '--out', str(out), '--data-root', str(folder),
-        '--num-inputs', '2', '--seed', '1'
-    ], check=True, cwd=ROOT)
+        sys.executable, TOOL, DEMO,
+        str(ckpt), '--out',
+        str(out), '--data-root',
+        str(folder), '--num-inputs', '2', '--seed', '1'
+    ],
+                   check=True,
+                   cwd=ROOT)
     with Image.open(out) as img:
         width, height = img.size
     # demo: 128 px crops, 4 images per mixed input -> 4 + 1 + 4 + 4 columns, 2 rows, 2 px gaps
@@ -59,6 +63,13 @@ def test_tool_takes_a_collate_dict_with_a_registry_scope(tmp_path):
     for i in range(4):
         Image.fromarray(np.full((140, 160, 3), 40 * i, dtype=np.uint8)).save(folder / f'{i}.png')
     out = tmp_path / 'grid.png'
-    subprocess.run([sys.executable, TOOL, str(config), str(ckpt), '--out', str(out),
-                    '--data-root', str(folder), '--num-inputs', '1'], check=True, cwd=ROOT)
+    subprocess.run([
+        sys.executable, TOOL,
+        str(config),
+        str(ckpt), '--out',
+        str(out), '--data-root',
+        str(folder), '--num-inputs', '1'
+    ],
+                   check=True,
+                   cwd=ROOT)
     assert osp.isfile(out)

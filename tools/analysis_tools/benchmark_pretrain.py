@@ -69,10 +69,9 @@ import torch
 
 # The suites live beside this script; it is also loaded by path (tests), not only run.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark_suites import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES,  # noqa: E402,F401
-                              ROWS, SUITE_REFERENCES, register_row, register_suite,
-                              suite_rows)
-
+from benchmark_suites import (  # noqa: E402,F401 (after the sys.path line; re-exported)
+    DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS, SUITE_REFERENCES, register_row, register_suite,
+    suite_rows)
 
 AUTOCAST_DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 # MMPretrain's own implementations; with --precision fp32 bf16 they are the fp32 reference.
@@ -105,8 +104,7 @@ def count_step_flops(model, inputs, samples, autocast=contextlib.nullcontext) ->
     """FLOPs of one forward and backward pass (matmuls, convolutions and attention, as
     counted by ``torch.utils.flop_counter``; 2 per multiply-add) on this batch, the forward
     under ``autocast()`` as in the timed steps."""
-    from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, \
-        sdpa_flop_count
+    from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
     aten = torch.ops.aten
 
     # The CPU kernels of scaled_dot_product_attention are not in torch's table.
@@ -116,9 +114,12 @@ def count_step_flops(model, inputs, samples, autocast=contextlib.nullcontext) ->
     def cpu_attention_backward(grad_out, query, key, value, *args, out_shape=None, **kwargs):
         return sdpa_backward_flop_count(grad_out, query, key, value)
 
-    counter = FlopCounterMode(display=False, custom_mapping={
-        aten._scaled_dot_product_flash_attention_for_cpu: cpu_attention,
-        aten._scaled_dot_product_flash_attention_for_cpu_backward: cpu_attention_backward})
+    counter = FlopCounterMode(
+        display=False,
+        custom_mapping={
+            aten._scaled_dot_product_flash_attention_for_cpu: cpu_attention,
+            aten._scaled_dot_product_flash_attention_for_cpu_backward: cpu_attention_backward
+        })
     with counter:
         with autocast():
             loss = total_loss(model.loss(inputs, samples))
@@ -170,8 +171,8 @@ def run_row(args) -> dict:
     autocast_dtype = AUTOCAST_DTYPES[precision]
 
     def autocast():
-        return torch.autocast(device.type, enabled=autocast_dtype is not None,
-                              dtype=autocast_dtype or torch.float32)
+        return torch.autocast(
+            device.type, enabled=autocast_dtype is not None, dtype=autocast_dtype or torch.float32)
 
     sizes = []  # rows may build inputs at their own size (e.g. FastMIM at 128)
     optimizer_times = []  # the AdamW step alone: a cost per step, not per image
@@ -209,22 +210,32 @@ def run_row(args) -> dict:
         peak_mb = process_peak_mb - baseline_mb
     step_time = statistics.median(times)
     optimizer_time = statistics.median(optimizer_times[args.warmup:])
-    row = dict(name=args.row, suite=ROW_SUITES[args.row], batch_size=args.batch_size,
-               step_time_s=step_time, images_per_s=args.batch_size / step_time,
-               optimizer_time_s=optimizer_time,
-               train_gflops_per_image=flops / args.batch_size / 1e9,
-               peak_mem_mb=peak_mb, process_peak_mb=process_peak_mb,
-               device=str(device), threads=torch.get_num_threads(),
-               amp=use_amp, precision=precision, img_size=sizes[-1], arch=args.arch,
-               vit_arch=args.vit_arch,
-               steps=args.steps)
+    row = dict(
+        name=args.row,
+        suite=ROW_SUITES[args.row],
+        batch_size=args.batch_size,
+        step_time_s=step_time,
+        images_per_s=args.batch_size / step_time,
+        optimizer_time_s=optimizer_time,
+        train_gflops_per_image=flops / args.batch_size / 1e9,
+        peak_mem_mb=peak_mb,
+        process_peak_mb=process_peak_mb,
+        device=str(device),
+        threads=torch.get_num_threads(),
+        amp=use_amp,
+        precision=precision,
+        img_size=sizes[-1],
+        arch=args.arch,
+        vit_arch=args.vit_arch,
+        steps=args.steps)
     if hasattr(model, 'benchmark_encoder_gflops'):  # set by row builders that count FLOPs
         row['encoder_gflops'] = model.benchmark_encoder_gflops
     # A target read from the data samples was computed in the loader: nothing to time here.
-    if getattr(model, 'with_target_generator', False) and not getattr(
-            model, 'target_from_pipeline', False):
-        row['target_generator_s'] = time_target_generator(model, next_batch()[0],
-                                                          max(args.steps, 10), device)
+    if getattr(model, 'with_target_generator',
+               False) and not getattr(model, 'target_from_pipeline', False):
+        row['target_generator_s'] = time_target_generator(model,
+                                                          next_batch()[0], max(args.steps, 10),
+                                                          device)
     return row
 
 
@@ -251,16 +262,17 @@ def reference_name(row: dict) -> str:
 def reference_of(row: dict, rows: List[dict]):
     """The row of ``rows`` that ``row``'s ratios are taken against (None if not run): its
     reference row at the same batch size, in fp32 where that ran in fp32."""
-    candidates = [r for r in rows if r['name'] == reference_name(row)
-                  and r['batch_size'] == row['batch_size']]
+    candidates = [
+        r for r in rows if r['name'] == reference_name(row) and r['batch_size'] == row['batch_size']
+    ]
     return next((r for r in candidates if r.get('precision', 'fp32') == 'fp32'),
                 candidates[0] if candidates else None)
 
 
 def fp32_twin_of(row: dict, rows: List[dict]):
     """The fp32 run of the same row at the same batch size (None if not run)."""
-    return next((r for r in rows if r['name'] == row['name']
-                 and r['batch_size'] == row['batch_size']
+    return next((r
+                 for r in rows if r['name'] == row['name'] and r['batch_size'] == row['batch_size']
                  and r.get('precision', 'fp32') == 'fp32'), None)
 
 
@@ -287,8 +299,8 @@ def print_table(rows: List[dict]):
     for r in rows:
         ref = reference_of(r, rows)
         ratio = r['step_time_s'] / ref['step_time_s'] if ref else nan
-        per_image = (r['step_time_s'] / r['batch_size']) / (
-            ref['step_time_s'] / ref['batch_size']) if ref else nan
+        per_image = (r['step_time_s'] / r['batch_size']) / (ref['step_time_s'] /
+                                                            ref['batch_size']) if ref else nan
         twin = fp32_twin_of(r, rows)
         vs_fp32 = r['step_time_s'] / twin['step_time_s'] if twin else nan
         flops = r.get('train_gflops_per_image', nan)
@@ -300,10 +312,13 @@ def print_table(rows: List[dict]):
               f"{flops:>11.2f}{flop_ratio:>10.3f}{r.get('encoder_gflops', nan):>12.2f}")
     suites = sorted({r.get('suite', DEFAULT_SUITE) for r in rows})
     if suites:
-        refs = {s: sorted({reference_name(r) for r in rows if r.get('suite', DEFAULT_SUITE) == s})
-                for s in suites}
-        print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites)
-              + ' at the same batch size; vs fp32: step time over the same row in fp32; '
+        refs = {
+            s: sorted({reference_name(r)
+                       for r in rows if r.get('suite', DEFAULT_SUITE) == s})
+            for s in suites
+        }
+        print('\nref: ' + ', '.join(f"{s} rows vs {' / '.join(refs[s])}" for s in suites) +
+              ' at the same batch size; vs fp32: step time over the same row in fp32; '
               'opt s: the AdamW step alone (in step s); GFLOP/img: forward+backward FLOPs '
               'per image (matmuls, convolutions, attention); flop/ref: per image, over '
               "the reference's")
@@ -311,7 +326,8 @@ def print_table(rows: List[dict]):
         if 'target_generator_s' not in r:
             continue
         ref = reference_of(r, rows)
-        line = (f"{r['name']} ({r.get('precision', 'fp32')}): target generator alone {r['target_generator_s'] * 1e3:.1f} ms "
+        line = (f"{r['name']} ({r.get('precision', 'fp32')}): target generator alone "
+                f"{r['target_generator_s'] * 1e3:.1f} ms "
                 f"= {100 * r['target_generator_s'] / r['step_time_s']:.2f}% of its own step")
         if ref:
             line += (f", {100 * r['target_generator_s'] / ref['step_time_s']:.2f}% of the "
@@ -326,30 +342,51 @@ def print_table(rows: List[dict]):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--suite', choices=[*SUITE_REFERENCES, 'all'], default=DEFAULT_SUITE,
-                        help='set of rows to run when --rows is not given: '
-                        + '; '.join(f'{s}: {suite_rows(s)}' for s in SUITE_REFERENCES))
-    parser.add_argument('--rows', nargs='+', default=None,
-                        help=f'rows to run, overriding --suite; any of {list(ROWS)}')
-    parser.add_argument('--batch-size', type=int, nargs='+', default=[8],
-                        help='batch size; with several, every row runs at each and its '
-                        'ratios are taken against the reference at the same size')
+    parser.add_argument(
+        '--suite',
+        choices=[*SUITE_REFERENCES, 'all'],
+        default=DEFAULT_SUITE,
+        help='set of rows to run when --rows is not given: ' + '; '.join(f'{s}: {suite_rows(s)}'
+                                                                         for s in SUITE_REFERENCES))
+    parser.add_argument(
+        '--rows',
+        nargs='+',
+        default=None,
+        help=f'rows to run, overriding --suite; any of {list(ROWS)}')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        nargs='+',
+        default=[8],
+        help='batch size; with several, every row runs at each and its '
+        'ratios are taken against the reference at the same size')
     parser.add_argument('--steps', type=int, default=5, help='timed steps (median reported)')
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=1,
-                        help='run every row this many times, round-robin; report medians')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=1,
+        help='run every row this many times, round-robin; report medians')
     parser.add_argument('--img-size', type=int, default=224)
     parser.add_argument('--arch', default='base', help='Swin arch of the mixmae rows')
-    parser.add_argument('--vit-arch', default='b',
-                        help="MAEViT arch of the pixmim rows (patch 16; default 'b' = ViT-B)")
+    parser.add_argument(
+        '--vit-arch',
+        default='b',
+        help="MAEViT arch of the pixmim rows (patch 16; default 'b' = ViT-B)")
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--amp', action='store_true', help='fp16 autocast (CUDA only)')
-    parser.add_argument('--precision', nargs='+', choices=['fp32', 'bf16'], default=['fp32'],
-                        help='run the rows in these precisions (bf16: bf16 autocast); with '
-                        "both, MMPretrain's rows run in fp32 only (see --bf16-references)")
-    parser.add_argument('--bf16-references', action='store_true',
-                        help="also run MMPretrain's rows in bf16 when fp32 is asked too")
+    parser.add_argument(
+        '--precision',
+        nargs='+',
+        choices=['fp32', 'bf16'],
+        default=['fp32'],
+        help='run the rows in these precisions (bf16: bf16 autocast); with '
+        "both, MMPretrain's rows run in fp32 only (see --bf16-references)")
+    parser.add_argument(
+        '--bf16-references',
+        action='store_true',
+        help="also run MMPretrain's rows in bf16 when fp32 is asked too")
     parser.add_argument('--out', help='write the rows as a JSON list to this file')
     parser.add_argument('--row', help=argparse.SUPPRESS)  # internal: run one row here
     args = parser.parse_args(argv)
@@ -376,21 +413,30 @@ def main(argv=None):
         raise SystemExit(f'--batch-size {bad[0]}: ours_group_4img mixes groups of 4 '
                          'images, so the batch size must be a multiple of 4')
     rows = []
-    runs = {(name, precision, batch): [] for batch in args.batch_sizes
-            for name, precision in row_runs(names, args)}
+    runs = {
+        (name, precision, batch): []
+        for batch in args.batch_sizes
+        for name, precision in row_runs(names, args)
+    }
     # Round-robin repeats spread slow drifts of the machine over every row alike.
     for repeat in range(args.repeats):
         for name, precision, batch in runs:
-            print(f'running {name} {precision} batch {batch} ({repeat + 1}/{args.repeats}) ...',
-                  file=sys.stderr, flush=True)
+            print(
+                f'running {name} {precision} batch {batch} ({repeat + 1}/{args.repeats}) ...',
+                file=sys.stderr,
+                flush=True)
             runs[name, precision, batch].append(
-                run_isolated(argparse.Namespace(**{**vars(args), 'batch_size': batch}),
-                             name, precision))
+                run_isolated(
+                    argparse.Namespace(**{
+                        **vars(args), 'batch_size': batch
+                    }), name, precision))
     for results in runs.values():
         row = dict(results[0])
         times = [r['step_time_s'] for r in results]
-        row.update(step_time_s=statistics.median(times), step_time_runs_s=times,
-                   peak_mem_mb=max(r['peak_mem_mb'] for r in results))
+        row.update(
+            step_time_s=statistics.median(times),
+            step_time_runs_s=times,
+            peak_mem_mb=max(r['peak_mem_mb'] for r in results))
         for key in ('target_generator_s', 'optimizer_time_s'):
             if key in row:
                 row[key] = statistics.median(r[key] for r in results)

@@ -48,26 +48,41 @@ IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 def parse_args(argv=None):
     doc = __doc__.split('Example::')[0]
-    parser = argparse.ArgumentParser(description=doc,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='pretraining config of the model')
     parser.add_argument('checkpoint', help='pretrained checkpoint (full model state dict)')
     parser.add_argument('--label', help='curve name of this model (default: config name)')
-    parser.add_argument('--compare', nargs=3, action='append', default=[],
-                        metavar=('CONFIG', 'CHECKPOINT', 'LABEL'),
-                        help='another model drawn on the same plot; repeatable')
+    parser.add_argument(
+        '--compare',
+        nargs=3,
+        action='append',
+        default=[],
+        metavar=('CONFIG', 'CHECKPOINT', 'LABEL'),
+        help='another model drawn on the same plot; repeatable')
     parser.add_argument('--images', required=True, help='folder of images (searched recursively)')
-    parser.add_argument('--num-images', type=int, default=None,
-                        help='use the first N images in sorted order (default: all)')
-    parser.add_argument('--img-size', type=int, default=None,
-                        help="input side (default: the config's model.backbone.img_size or 224)")
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=None,
+        help='use the first N images in sorted order (default: all)')
+    parser.add_argument(
+        '--img-size',
+        type=int,
+        default=None,
+        help="input side (default: the config's model.backbone.img_size or 224)")
     parser.add_argument('--num-bands', type=int, default=16, help='number of rings (default 16)')
-    parser.add_argument('--max-radius', type=float, default=None,
-                        help='outer radius of the last ring in frequency bins '
-                        '(default min(H, W) / 2; the half-diagonal covers every bin)')
+    parser.add_argument(
+        '--max-radius',
+        type=float,
+        default=None,
+        help='outer radius of the last ring in frequency bins '
+        '(default min(H, W) / 2; the half-diagonal covers every bin)')
     parser.add_argument('--peak', type=float, default=255., help='PSNR peak value (pixel units)')
-    parser.add_argument('--paste-visible', action='store_true',
-                        help='copy the visible patches of the original into the reconstruction')
+    parser.add_argument(
+        '--paste-visible',
+        action='store_true',
+        help='copy the visible patches of the original into the reconstruction')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--seed', type=int, default=0, help='seed of the masks / mixing')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -127,8 +142,12 @@ def load_batch(files: Sequence[str], img_size: int) -> dict:
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipeline = Compose([
             dict(type='LoadImageFromFile'),
-            dict(type='ResizeEdge', scale=img_size, edge='short', backend='pillow',
-                 interpolation='bicubic'),
+            dict(
+                type='ResizeEdge',
+                scale=img_size,
+                edge='short',
+                backend='pillow',
+                interpolation='bicubic'),
             dict(type='CenterCrop', crop_size=img_size),
             dict(type='PackInputs'),
         ])
@@ -197,8 +216,9 @@ def reconstruct_mixmae(model, inputs: torch.Tensor, paste_visible: bool,
     if getattr(model.head, 'norm_pix', False) and getattr(model, 'with_target_generator', False):
         # reconstruct() uses the input's cell statistics; use the target's, as for MAE.
         flat = originals.flatten(0, 1)
-        recon = renormalize(recon.flatten(0, 1), flat, reconstruction_target(model, flat),
-                            model.mask_unit).view_as(recon)
+        recon = renormalize(
+            recon.flatten(0, 1), flat, reconstruction_target(model, flat),
+            model.mask_unit).view_as(recon)
     if paste_visible:
         # Decoded image g of a mixed input is visible where group_ids == g.
         recon = paste(originals, recon, result['group_ids'])
@@ -217,8 +237,7 @@ def evaluate_model(model, img_size: int, files: Sequence[str], args) -> Dict[str
         if usable == 0:
             raise ValueError(f'MixMAE mixes groups of {n} images; --num-images must be >= {n}')
         if usable < len(files):
-            print(f'note: using {usable} of {len(files)} images (groups of {n})',
-                  file=sys.stderr)
+            print(f'note: using {usable} of {len(files)} images (groups of {n})', file=sys.stderr)
         files = files[:usable]
     torch.manual_seed(args.seed)  # MAE-style backbones draw masks from the global generator
     generator = torch.Generator(device=args.device).manual_seed(args.seed)
@@ -233,8 +252,9 @@ def evaluate_model(model, img_size: int, files: Sequence[str], args) -> Dict[str
             originals, recon = reconstruct_mixmae(model, inputs, args.paste_visible, generator)
         else:
             originals, recon = reconstruct_mae_style(model, inputs, args.paste_visible)
-        psnr, edges = band_psnr(to_pixels(originals, model), to_pixels(recon, model),
-                                args.num_bands, args.max_radius, args.peak)
+        psnr, edges = band_psnr(
+            to_pixels(originals, model), to_pixels(recon, model), args.num_bands, args.max_radius,
+            args.peak)
         psnrs.append(psnr.cpu())
     return dict(psnr=torch.cat(psnrs).numpy(), edges=edges.numpy())
 
@@ -270,8 +290,12 @@ def plot(path: str, edges: np.ndarray, results: Dict[str, Dict[str, np.ndarray]]
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     for label, stats in results.items():
         finite = np.isfinite(stats['mean'])
-        ax.plot(centres[finite], stats['mean'][finite], marker='o', markersize=3,
-                label=f'{label} ({num_images[label]} images)')
+        ax.plot(
+            centres[finite],
+            stats['mean'][finite],
+            marker='o',
+            markersize=3,
+            label=f'{label} ({num_images[label]} images)')
     ax.set_xlabel('frequency (ring radius, bins of the centred spectrum)')
     ax.set_ylabel('PSNR (dB)')
     ax.set_title(f'Reconstruction PSNR per frequency band ({img_size} px)')

@@ -15,8 +15,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mixmim_mm  # noqa: F401
-from mixmim_mm.utils.downstream_complexity import (classifier_flops, count_params,
-                                                   mask_rcnn_flops, segmentor_flops)
+from mixmim_mm.utils.downstream_complexity import (classifier_flops, count_params, mask_rcnn_flops,
+                                                   segmentor_flops)
 
 
 def build(cfg):
@@ -32,8 +32,12 @@ def build(cfg):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
-    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
-                        help='input size (default: see the module docstring)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help='input size (default: see the module docstring)')
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
     model = build(cfg)
@@ -44,8 +48,10 @@ def main():
         shape = tuple(args.shape or (512, 512))
         flops = segmentor_flops(model, shape)
     else:
-        crops = [t.get('crop_size') for t in cfg.test_dataloader.dataset.pipeline
-                 if t.type == 'CenterCrop']
+        crops = [
+            t.get('crop_size') for t in cfg.test_dataloader.dataset.pipeline
+            if t.type == 'CenterCrop'
+        ]
         size = crops[0] if crops else 224
         shape = tuple(args.shape or (size, size))
         flops = classifier_flops(model, shape)

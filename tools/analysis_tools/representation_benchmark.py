@@ -55,25 +55,36 @@ QUICK_EPOCHS = 1
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data', default='data/imagenette2-128',
-                        help='labelled image folder: meta/train.txt, meta/val.txt, train/, val/')
+    parser.add_argument(
+        '--data',
+        default='data/imagenette2-128',
+        help='labelled image folder: meta/train.txt, meta/val.txt, train/, val/')
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument('--epochs', type=int, help='pretraining epochs of every method')
-    budget.add_argument('--minutes', type=float,
-                        help='pretraining minutes of every method (whole epochs at its speed)')
-    parser.add_argument('--quick', action='store_true',
-                        help=f'one seed, {QUICK_EPOCHS} epoch each, kNN and linear probe only')
-    parser.add_argument('--finetune-epochs', type=int, default=0,
-                        help='end-to-end fine-tuning epochs (0: none)')
-    parser.add_argument('--finetune-methods', nargs='+', default=list(METHODS),
-                        choices=sorted(FINETUNE_BACKBONES_OF))
-    parser.add_argument('--knn-interval', type=int, default=1,
-                        help='epochs between the kNN points of the curve')
+    budget.add_argument(
+        '--minutes',
+        type=float,
+        help='pretraining minutes of every method (whole epochs at its speed)')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help=f'one seed, {QUICK_EPOCHS} epoch each, kNN and linear probe only')
+    parser.add_argument(
+        '--finetune-epochs', type=int, default=0, help='end-to-end fine-tuning epochs (0: none)')
+    parser.add_argument(
+        '--finetune-methods',
+        nargs='+',
+        default=list(METHODS),
+        choices=sorted(FINETUNE_BACKBONES_OF))
+    parser.add_argument(
+        '--knn-interval', type=int, default=1, help='epochs between the kNN points of the curve')
     parser.add_argument('--fp32', action='store_true', help='train in fp32 everywhere')
-    parser.add_argument('--complexity', action='store_true',
-                        help='print each method\'s encoder parameters and GFLOPs and exit')
+    parser.add_argument(
+        '--complexity',
+        action='store_true',
+        help='print each method\'s encoder parameters and GFLOPs and exit')
     parser.add_argument('--work-dir', default='work_dirs/representation')
     parser.add_argument('--out', default=None, help='JSON file (default: WORK_DIR/results.json)')
     args = parser.parse_args(argv)
@@ -85,8 +96,8 @@ def parse_args(argv=None):
         args.finetune_epochs = 0
     if args.epochs is None and args.minutes is None:
         parser.error('give the budget: --epochs N, --minutes M or --quick')
-    if (args.epochs is not None and args.epochs < 1) or (
-            args.minutes is not None and args.minutes <= 0):
+    if (args.epochs is not None and args.epochs < 1) or (args.minutes is not None
+                                                         and args.minutes <= 0):
         parser.error('the budget must be positive')
     for split in ('train', 'val'):
         if not osp.isfile(osp.join(args.data, 'meta', f'{split}.txt')):
@@ -97,6 +108,7 @@ def parse_args(argv=None):
 
 
 # ----------------------------------------------------------------------------- configs
+
 
 def pretrain_config(method, seed, epochs, args):
     """The method's config with only the data root, seed, budget and kNN interval set."""
@@ -147,17 +159,31 @@ FINETUNE_BACKBONES_OF = {
 def classifier_backbone(backbone):
     """The classification encoder (and neck) that takes the pretraining encoder's weights."""
     if backbone.type == 'MixMAESwinTransformer':
-        return dict(type='MixMAESwinTransformer', arch=backbone.arch, img_size=EVAL_SIZE,
-                    window_size=backbone.window_size, mask_unit=backbone.mask_unit,
-                    out_indices=(3, ), drop_path_rate=0.1), 'GlobalAveragePooling'
+        return dict(
+            type='MixMAESwinTransformer',
+            arch=backbone.arch,
+            img_size=EVAL_SIZE,
+            window_size=backbone.window_size,
+            mask_unit=backbone.mask_unit,
+            out_indices=(3, ),
+            drop_path_rate=0.1), 'GlobalAveragePooling'
     if backbone.type in ('MAEViT', 'MixedAEViT', 'FastMIMViT'):
-        return dict(type='LoudVisionTransformer', arch=backbone.arch, img_size=EVAL_SIZE,
-                    patch_size=backbone.patch_size, out_type='avg_featmap', final_norm=False,
-                    drop_path_rate=0.1), None
+        return dict(
+            type='LoudVisionTransformer',
+            arch=backbone.arch,
+            img_size=EVAL_SIZE,
+            patch_size=backbone.patch_size,
+            out_type='avg_featmap',
+            final_norm=False,
+            drop_path_rate=0.1), None
     if backbone.type == 'SimMIMSwinTransformer':
-        return dict(type='LoudSwinTransformer', arch=backbone.arch, img_size=EVAL_SIZE,
-                    stage_cfgs=backbone.stage_cfgs, out_indices=(3, ),
-                    drop_path_rate=0.1), 'GlobalAveragePooling'
+        return dict(
+            type='LoudSwinTransformer',
+            arch=backbone.arch,
+            img_size=EVAL_SIZE,
+            stage_cfgs=backbone.stage_cfgs,
+            out_indices=(3, ),
+            drop_path_rate=0.1), 'GlobalAveragePooling'
     raise ValueError(f'fine-tuning a {backbone.type} is not wired here; fine-tune one of '
                      f'{sorted(FINETUNE_BACKBONES_OF)}')
 
@@ -181,57 +207,84 @@ def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_di
     if checkpoint is not None:
         backbone['init_cfg'] = dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
     width = feature_width(pretrain_cfg)
-    preprocessor = dict(pretrain_cfg.data_preprocessor, type='ClsDataPreprocessor',
-                        num_classes=num_classes)
+    preprocessor = dict(
+        pretrain_cfg.data_preprocessor, type='ClsDataPreprocessor', num_classes=num_classes)
     train_pipeline = [
         dict(type='LoadImageFromFile'),
-        dict(type='RandomResizedCrop', scale=EVAL_SIZE, crop_ratio_range=(0.35, 1.0),
-             backend='pillow', interpolation='bicubic'),
+        dict(
+            type='RandomResizedCrop',
+            scale=EVAL_SIZE,
+            crop_ratio_range=(0.35, 1.0),
+            backend='pillow',
+            interpolation='bicubic'),
         dict(type='RandomFlip', prob=0.5),
         dict(type='PackInputs'),
     ]
     from mixmim_mm.evaluation.features import eval_pipeline
 
     def loader(split, pipeline, shuffle):
-        return dict(batch_size=64, num_workers=2, persistent_workers=True,
-                    sampler=dict(type='DefaultSampler', shuffle=shuffle),
-                    dataset=dict(type='LabelledImageFolder', data_root=args.data,
-                                 ann_file=f'meta/{split}.txt', data_prefix=f'{split}/',
-                                 pipeline=pipeline))
+        return dict(
+            batch_size=64,
+            num_workers=2,
+            persistent_workers=True,
+            sampler=dict(type='DefaultSampler', shuffle=shuffle),
+            dataset=dict(
+                type='LabelledImageFolder',
+                data_root=args.data,
+                ann_file=f'meta/{split}.txt',
+                data_prefix=f'{split}/',
+                pipeline=pipeline))
 
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/default_runtime.py'))
-    cfg.merge_from_dict(dict(
-        model=dict(type='ImageClassifier', data_preprocessor=preprocessor, backbone=backbone,
-                   neck=dict(type=neck) if neck else None,
-                   head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=width,
-                             loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1,
-                                       mode='original'))),
-        train_dataloader=loader('train', train_pipeline, True),
-        val_dataloader=loader('val', eval_pipeline(EVAL_SIZE), False),
-        val_evaluator=dict(type='Accuracy', topk=(1, )),
-        optim_wrapper=dict(type='MixedPrecisionOptimWrapper',
-                           optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
-                                          weight_decay=0.05),
-                           paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0)),
-        param_scheduler=[
-            dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=0.5,
-                 convert_to_iter_based=True),
-            dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0.5,
-                 convert_to_iter_based=True)
-        ],
-        train_cfg=dict(by_epoch=True, max_epochs=epochs, val_interval=epochs),
-        val_cfg=dict(),
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=50),
-                           checkpoint=dict(interval=epochs, max_keep_ckpts=1)),
-        randomness=dict(seed=seed, diff_rank_seed=True),
-        work_dir=work_dir,
-        experiment_name=f'{osp.basename(work_dir)}_{uuid.uuid4().hex[:6]}',
-    ))
+    cfg.merge_from_dict(
+        dict(
+            model=dict(
+                type='ImageClassifier',
+                data_preprocessor=preprocessor,
+                backbone=backbone,
+                neck=dict(type=neck) if neck else None,
+                head=dict(
+                    type='LinearClsHead',
+                    num_classes=num_classes,
+                    in_channels=width,
+                    loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'))),
+            train_dataloader=loader('train', train_pipeline, True),
+            val_dataloader=loader('val', eval_pipeline(EVAL_SIZE), False),
+            val_evaluator=dict(type='Accuracy', topk=(1, )),
+            optim_wrapper=dict(
+                type='MixedPrecisionOptimWrapper',
+                optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
+                paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0)),
+            param_scheduler=[
+                dict(
+                    type='LinearLR',
+                    start_factor=1e-2,
+                    by_epoch=True,
+                    begin=0,
+                    end=0.5,
+                    convert_to_iter_based=True),
+                dict(
+                    type='CosineAnnealingLR',
+                    eta_min=0.0,
+                    by_epoch=True,
+                    begin=0.5,
+                    convert_to_iter_based=True)
+            ],
+            train_cfg=dict(by_epoch=True, max_epochs=epochs, val_interval=epochs),
+            val_cfg=dict(),
+            default_hooks=dict(
+                logger=dict(type='LoggerHook', interval=50),
+                checkpoint=dict(interval=epochs, max_keep_ckpts=1)),
+            randomness=dict(seed=seed, diff_rank_seed=True),
+            work_dir=work_dir,
+            experiment_name=f'{osp.basename(work_dir)}_{uuid.uuid4().hex[:6]}',
+        ))
     prepare_train_config(cfg, force_fp32=args.fp32)
     return cfg
 
 
 # ----------------------------------------------------------------------------- stages
+
 
 def frozen_scores(model, loaders):
     """kNN and linear-probe top-1 of the model's frozen, pooled features."""
@@ -241,9 +294,10 @@ def frozen_scores(model, loaders):
     train_x, train_y = encode(model, loaders['train'])
     val_x, val_y = encode(model, loaders['val'])
     num_classes = int(max(train_y.max(), val_y.max())) + 1
-    return dict(knn_top1=knn_top1(train_x, train_y, val_x, val_y, num_classes),
-                linear_top1=linear_probe_top1(train_x, train_y, val_x, val_y, num_classes),
-                num_classes=num_classes)
+    return dict(
+        knn_top1=knn_top1(train_x, train_y, val_x, val_y, num_classes),
+        linear_top1=linear_probe_top1(train_x, train_y, val_x, val_y, num_classes),
+        num_classes=num_classes)
 
 
 def random_init_model(cfg, seed):
@@ -293,13 +347,20 @@ def complexity(method):
     backbone.eval()
     params = sum(p.numel() for p in backbone.parameters())
     gflops = count_flops_meta(Pooled(backbone), torch.zeros(1, 3, EVAL_SIZE, EVAL_SIZE)) / 1e9
-    return dict(method=method, encoder=cfg.model.backbone.type, params_m=params / 1e6,
-                gflops=gflops, pretrain_px=pretraining_size(cfg), eval_px=EVAL_SIZE)
+    return dict(
+        method=method,
+        encoder=cfg.model.backbone.type,
+        params_m=params / 1e6,
+        gflops=gflops,
+        pretrain_px=pretraining_size(cfg),
+        eval_px=EVAL_SIZE)
 
 
 def complexity_table(methods):
-    lines = ['| method | encoder | params (M) | GFLOPs / image at eval px | pretrain px | '
-             'eval px |', '|---|---|---|---|---|---|']
+    lines = [
+        '| method | encoder | params (M) | GFLOPs / image at eval px | pretrain px | '
+        'eval px |', '|---|---|---|---|---|---|'
+    ]
     for c in (complexity(m) for m in methods):
         lines.append(f"| {c['method']} | {c['encoder']} | {c['params_m']:.2f} | "
                      f"{c['gflops']:.3f} | {c['pretrain_px']} | {c['eval_px']} |")
@@ -324,20 +385,27 @@ def run_method(method, seed, epochs, loaders, args):
     runner.train()
     wall = time.perf_counter() - start
     hook = next(h for h in runner.hooks if type(h).__name__ == 'KNNEvalHook')
-    common = dict(config=METHODS[method], seed=seed, data=args.data,
-                  precision=getattr(runner.optim_wrapper, 'precision', 'fp32'))
-    trained = dict(method=method, **common, epochs=epochs, pretrain_s=wall - hook.seconds,
-                   knn_curve=[dict(train_seconds=h['train_seconds'], epoch=h['epoch'],
-                                   knn_top1_subset=h['knn_top1']) for h in hook.history])
+    common = dict(
+        config=METHODS[method],
+        seed=seed,
+        data=args.data,
+        precision=getattr(runner.optim_wrapper, 'precision', 'fp32'))
+    trained = dict(
+        method=method,
+        **common,
+        epochs=epochs,
+        pretrain_s=wall - hook.seconds,
+        knn_curve=[
+            dict(train_seconds=h['train_seconds'], epoch=h['epoch'], knn_top1_subset=h['knn_top1'])
+            for h in hook.history
+        ])
     trained.update(frozen_scores(runner.model, loaders))
-    fresh = dict(method='random_init', backbone_of=method, **common, pretrain_s=0.0,
-                 epochs=0)
+    fresh = dict(method='random_init', backbone_of=method, **common, pretrain_s=0.0, epochs=0)
     fresh.update(frozen_scores(random_init_model(cfg, seed), loaders))
     if args.finetune_epochs and method in args.finetune_methods:
         checkpoint = osp.join(cfg.work_dir, f'epoch_{epochs}.pth')
         for row, ckpt, tag in ((trained, checkpoint, 'pretrained'), (fresh, None, 'random')):
-            ft_cfg = finetune_config(cfg, ckpt, trained['num_classes'], seed,
-                                     args.finetune_epochs,
+            ft_cfg = finetune_config(cfg, ckpt, trained['num_classes'], seed, args.finetune_epochs,
                                      osp.join(cfg.work_dir, f'finetune_{tag}'), args)
             row['finetune_top1'], row['finetune_s'] = run_finetune(ft_cfg)
             row['finetune_epochs'] = args.finetune_epochs
@@ -345,6 +413,7 @@ def run_method(method, seed, epochs, loaders, args):
 
 
 # ----------------------------------------------------------------------------- report
+
 
 def _mean_spread(values):
     values = [v for v in values if v is not None]
@@ -360,8 +429,11 @@ def summary_rows(rows):
     for method in dict.fromkeys(r['method'] for r in rows if r['method'] != 'random_init'):
         mine = [r for r in rows if r['method'] == method]
         fresh = [r for r in rows if r.get('backbone_of') == method]
-        entry = dict(method=method, seeds=len(mine), epochs=mine[0]['epochs'],
-                     pretrain_min=statistics.mean(r['pretrain_s'] for r in mine) / 60)
+        entry = dict(
+            method=method,
+            seeds=len(mine),
+            epochs=mine[0]['epochs'],
+            pretrain_min=statistics.mean(r['pretrain_s'] for r in mine) / 60)
         for key in ('knn_top1', 'linear_top1', 'finetune_top1'):
             entry[key] = _mean_spread([r.get(key) for r in mine])
             entry[f'random_{key}'] = _mean_spread([r.get(key) for r in fresh])
@@ -370,6 +442,7 @@ def summary_rows(rows):
 
 
 def markdown_table(rows, args):
+
     def pct(pair):
         mean, spread = pair
         return '-' if mean is None else f'{100 * mean:.1f} ± {100 * spread:.1f}'
@@ -404,8 +477,11 @@ def plot_curves(rows, path):
         for j, row in enumerate(r for r in rows if r['method'] == method):
             points = row['knn_curve']
             ax.plot([p['train_seconds'] / 60 for p in points],
-                    [100 * p['knn_top1_subset'] for p in points], color=color, marker='o',
-                    markersize=3, alpha=0.9 if j == 0 else 0.5,
+                    [100 * p['knn_top1_subset'] for p in points],
+                    color=color,
+                    marker='o',
+                    markersize=3,
+                    alpha=0.9 if j == 0 else 0.5,
                     label=method if j == 0 else None)
     ax.set_xlabel('pretraining time (minutes, evaluations excluded)')
     ax.set_ylabel('kNN top-1 (%)')
@@ -427,22 +503,28 @@ def main(argv=None):
     from mixmim_mm.evaluation.features import labelled_loader
     os.makedirs(args.work_dir, exist_ok=True)
     torch.set_num_threads(torch.get_num_threads())
-    loaders = {split: labelled_loader(args.data, split, EVAL_SIZE, batch_size=128)
-               for split in ('train', 'val')}
+    loaders = {
+        split: labelled_loader(args.data, split, EVAL_SIZE, batch_size=128)
+        for split in ('train', 'val')
+    }
     rows = []
     for method in args.methods:
         epochs = args.epochs
         if epochs is None:
             per_epoch = seconds_per_epoch(method, args)
             epochs = max(1, int(args.minutes * 60 // per_epoch))
-            print(f'[{method}] {per_epoch:.1f} s per epoch: {epochs} epochs in '
-                  f'{args.minutes} min', flush=True)
+            print(
+                f'[{method}] {per_epoch:.1f} s per epoch: {epochs} epochs in '
+                f'{args.minutes} min',
+                flush=True)
         for seed in args.seeds:
             new = run_method(method, seed, epochs, loaders, args)
             rows.extend(new)
-            print(f'[{method} seed {seed}] ' + ', '.join(
-                f"{r['method']}: kNN {100 * r['knn_top1']:.1f} linear "
-                f"{100 * r['linear_top1']:.1f}" for r in new), flush=True)
+            print(
+                f'[{method} seed {seed}] ' +
+                ', '.join(f"{r['method']}: kNN {100 * r['knn_top1']:.1f} linear "
+                          f"{100 * r['linear_top1']:.1f}" for r in new),
+                flush=True)
             _write(rows, args)
     print(markdown_table(rows, args))
     return rows
@@ -455,8 +537,8 @@ def _write(rows, args):
     stem = osp.splitext(args.out)[0]
     with open(stem + '.md', 'w') as f:
         f.write(markdown_table(rows, args))
-        f.write('\n' + complexity_table(dict.fromkeys(
-            r['method'] for r in rows if r['method'] != 'random_init')))
+        f.write('\n' + complexity_table(
+            dict.fromkeys(r['method'] for r in rows if r['method'] != 'random_init')))
     plot_curves(rows, stem + '.png')
 
 

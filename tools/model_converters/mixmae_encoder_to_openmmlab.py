@@ -23,20 +23,29 @@ def main():
     parser.add_argument('src', help='a MixMAE PVT / Twins-SVT / ViT checkpoint')
     parser.add_argument('dst', help='where to write the backbone-only checkpoint')
     parser.add_argument('--encoder', required=True, choices=ENCODERS)
-    parser.add_argument('--target', default=None, choices=('mmdet', 'mmpretrain', 'mmseg'),
-                        help='the package whose backbone loads DST (default: mmdet for pvt, '
-                        'mmpretrain for svt and vit)')
-    parser.add_argument('--prefix', default=None,
-                        help="the encoder's key prefix in SRC (default: 'backbone.' when SRC "
-                        'holds a whole model)')
+    parser.add_argument(
+        '--target',
+        default=None,
+        choices=('mmdet', 'mmpretrain', 'mmseg'),
+        help='the package whose backbone loads DST (default: mmdet for pvt, '
+        'mmpretrain for svt and vit)')
+    parser.add_argument(
+        '--prefix',
+        default=None,
+        help="the encoder's key prefix in SRC (default: 'backbone.' when SRC "
+        'holds a whole model)')
     args = parser.parse_args()
     with torch.serialization.safe_globals([argparse.Namespace]):
         state = load_state_dict_file(args.src)
-    converted = convert_mixmae_encoder(state, args.encoder, args.target, args.prefix,
-                                       source=args.src)
-    save_checkpoint_file(converted, args.dst,
-                         meta=dict(converted_from=args.src, converter='mixmae_encoder_to_'
-                                   f'openmmlab ({args.encoder} -> {args.target or "default"})'))
+    converted = convert_mixmae_encoder(
+        state, args.encoder, args.target, args.prefix, source=args.src)
+    save_checkpoint_file(
+        converted,
+        args.dst,
+        meta=dict(
+            converted_from=args.src,
+            converter='mixmae_encoder_to_'
+            f'openmmlab ({args.encoder} -> {args.target or "default"})'))
     print(f'wrote {len(converted)} {args.encoder} encoder tensors to {args.dst}')
 
 

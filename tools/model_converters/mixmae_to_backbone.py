@@ -20,18 +20,25 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='a MixMAE / MixMIM checkpoint')
     parser.add_argument('dst', help='where to write the backbone-only checkpoint')
-    parser.add_argument('--prefix', default=None,
-                        help="the encoder's key prefix in SRC (default: 'backbone.' when SRC "
-                        'holds a whole model)')
+    parser.add_argument(
+        '--prefix',
+        default=None,
+        help="the encoder's key prefix in SRC (default: 'backbone.' when SRC "
+        'holds a whole model)')
     args = parser.parse_args()
     with torch.serialization.safe_globals([argparse.Namespace]):
         state = load_state_dict_file(args.src)
     fmt = detect_format(state)
     backbone = backbone_state_dict(state, args.prefix, source=args.src)
     arch = infer_backbone_arch(backbone)
-    save_checkpoint_file(backbone, args.dst,
-                         meta=dict(converted_from=args.src, source_format=fmt,
-                                   converter='mixmae_to_backbone', backbone_arch=arch))
+    save_checkpoint_file(
+        backbone,
+        args.dst,
+        meta=dict(
+            converted_from=args.src,
+            source_format=fmt,
+            converter='mixmae_to_backbone',
+            backbone_arch=arch))
     print(f'wrote {len(backbone)} encoder tensors ({fmt} format) to {args.dst}; '
           f'embed_dims={arch["embed_dims"]}, depths={arch["depths"]}')
 

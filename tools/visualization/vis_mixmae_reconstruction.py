@@ -28,11 +28,13 @@ def parse_args():
         '--data-root', help='image folder to draw from (default: the config\'s data set)')
     parser.add_argument('--num-inputs', type=int, default=4, help='mixed inputs (grid rows)')
     parser.add_argument('--seed', type=int, default=0, help='seed for images, crops and masks')
-    parser.add_argument('--no-pasted', action='store_true',
-                        help='leave out the "reconstruction + visible" columns')
+    parser.add_argument(
+        '--no-pasted', action='store_true', help='leave out the "reconstruction + visible" columns')
     parser.add_argument('--device', default='cpu', help='device to run the model on')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. model.num_images=2')
     return parser.parse_args()
 
@@ -64,8 +66,7 @@ def main():
     from mmpretrain.registry import DATASETS, MODELS
 
     from mixmim_mm.visualization.reconstruction import (fetch_batch, preprocessor_mean_std,
-                                                        reconstruct_batch,
-                                                        save_reconstruction_grid)
+                                                        reconstruct_batch, save_reconstruction_grid)
 
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu')
@@ -81,8 +82,8 @@ def main():
     batch = fetch_batch(dataset, num_images, build_collate_fn(cfg.train_dataloader), args.seed)
     result = reconstruct_batch(model, batch, seed=args.seed)
     mean, std = preprocessor_mean_std(model)
-    save_reconstruction_grid(result, args.out, mean, std, with_pasted=not args.no_pasted,
-                             max_rows=args.num_inputs)
+    save_reconstruction_grid(
+        result, args.out, mean, std, with_pasted=not args.no_pasted, max_rows=args.num_inputs)
     print(f'Saved {osp.abspath(args.out)}')
 
 

@@ -5,8 +5,13 @@ _base_ = 'imagenet_bs512_mae.py'
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='SimpleResizedCrop', size=224, padding=4, flip_prob=0.5, interpolation='bicubic',
-         backend='pillow'),
+    dict(
+        type='SimpleResizedCrop',
+        size=224,
+        padding=4,
+        flip_prob=0.5,
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -11,17 +11,22 @@ _base_ = '../default_runtime.py'
 lr_scale = 16
 optim_wrapper = dict(
     type='MixedPrecisionOptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.5e-4 * 32 / 256 * lr_scale, betas=(0.9, 0.95),
-                   weight_decay=0.05),
+    optimizer=dict(
+        type='AdamW', lr=1.5e-4 * 32 / 256 * lr_scale, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=0.5,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0.5,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=0.5,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0.5,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10)
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
+    logger=dict(type='LoggerHook', interval=50), checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0, diff_rank_seed=True)

@@ -28,12 +28,13 @@ model = dict(
         out_type='avg_featmap',
         final_norm=True,
         init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
-    head=dict(_delete_=True,
-              type='LinearClsHead',
-              num_classes=1000,
-              in_channels=768,
-              loss=dict(type='CrossEntropyLoss'),
-              init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.01)]))
+    head=dict(
+        _delete_=True,
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=768,
+        loss=dict(type='CrossEntropyLoss'),
+        init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.01)]))
 
 optim_wrapper = dict(optimizer=dict(lr=0.1 * 4096 / 256))
 auto_scale_lr = dict(base_batch_size=4096)

@@ -14,8 +14,12 @@ img_size = 128
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.2, 1.0),
-         backend='pillow', interpolation='bicubic'),
+    dict(
+        type='RandomResizedCrop',
+        scale=img_size,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
@@ -24,8 +28,8 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=256,
     drop_last=True,
-    dataset=dict(ann_file='meta/train.txt', data_prefix=dict(img_path='train/'),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        ann_file='meta/train.txt', data_prefix=dict(img_path='train/'), pipeline=train_pipeline))
 
 optim_wrapper = dict(
     type='AmpOptimWrapper',
@@ -42,11 +46,20 @@ optim_wrapper = dict(
 
 warmup_epochs = 10
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=warmup_epochs,
+        convert_to_iter_based=True),
     # No `end`: the Runner ends the cosine at train_cfg.max_epochs.
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=warmup_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0.0,
+        by_epoch=True,
+        begin=warmup_epochs,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=400)
 

@@ -4,7 +4,11 @@ _base_ = ['_base_/finetune_stride32_in1k-224px.py']
 
 model = dict(
     neck=None,
-    backbone=dict(type='LoudConvNeXt', arch='base', use_grn=True, layer_scale_init_value=0.,
-                  gap_before_final_norm=True),
+    backbone=dict(
+        type='LoudConvNeXt',
+        arch='base',
+        use_grn=True,
+        layer_scale_init_value=0.,
+        gap_before_final_norm=True),
     head=dict(in_channels=1024))
 train_cfg = dict(max_epochs=300)

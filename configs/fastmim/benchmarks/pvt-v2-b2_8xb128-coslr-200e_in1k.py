@@ -2,7 +2,11 @@
 _base_ = ['_base_/finetune_stride32_in1k-224px.py']
 
 model = dict(
-    backbone=dict(type='LoudPyramidVisionTransformerV2', embed_dims=64,
-                  num_layers=[3, 4, 6, 3], num_heads=[1, 2, 5, 8], out_indices=(3, )),
+    backbone=dict(
+        type='LoudPyramidVisionTransformerV2',
+        embed_dims=64,
+        num_layers=[3, 4, 6, 3],
+        num_heads=[1, 2, 5, 8],
+        out_indices=(3, )),
     head=dict(in_channels=512))
 train_cfg = dict(max_epochs=200)

@@ -4,12 +4,17 @@
 _base_ = ['_base_/finetune_in1k-224px.py']
 
 model = dict(
-    backbone=dict(_delete_=True, type='LoudSwinTransformer', arch='base', img_size=224,
-                  window_size=7, drop_path_rate=0.1, out_indices=(3, ),
-                  init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}},
-                                prefix='backbone.')),
+    backbone=dict(
+        _delete_=True,
+        type='LoudSwinTransformer',
+        arch='base',
+        img_size=224,
+        window_size=7,
+        drop_path_rate=0.1,
+        out_indices=(3, ),
+        init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}}, prefix='backbone.')),
     neck=dict(_delete_=True, type='GlobalAveragePooling'),
     head=dict(in_channels=1024))
 optim_wrapper = dict(
-    paramwise_cfg=dict(layer_decay_rate=0.8,
-                       custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)}))
+    paramwise_cfg=dict(
+        layer_decay_rate=0.8, custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)}))

@@ -5,7 +5,10 @@
 _base_ = ['swin-base-w7_8xb128-coslr-100e_in1k.py']
 
 model = dict(
-    backbone=dict(arch='large', window_size=14, drop_path_rate=0.3,
-                  stage_cfgs=[dict(), dict(), dict(), dict(window_size=7)]),
+    backbone=dict(
+        arch='large',
+        window_size=14,
+        drop_path_rate=0.3,
+        stage_cfgs=[dict(), dict(), dict(), dict(window_size=7)]),
     head=dict(in_channels=1536))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.75))

@@ -2,6 +2,5 @@
 _base_ = ['_base_/finetune_stride32_in1k-224px.py']
 
 model = dict(
-    backbone=dict(type='LoudSVT', arch='large', out_indices=(3, )),
-    head=dict(in_channels=1024))
+    backbone=dict(type='LoudSVT', arch='large', out_indices=(3, )), head=dict(in_channels=1024))
 train_cfg = dict(max_epochs=100)

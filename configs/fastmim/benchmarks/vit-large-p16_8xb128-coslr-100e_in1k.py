@@ -4,7 +4,7 @@
 _base_ = ['_base_/finetune_in1k-224px.py']
 
 model = dict(
-    backbone=dict(arch='large', drop_path_rate=0.2,
-                  init_cfg=dict(checkpoint={{_base_.pretrained}})),
+    backbone=dict(
+        arch='large', drop_path_rate=0.2, init_cfg=dict(checkpoint={{_base_.pretrained}})),
     head=dict(in_channels=1024))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.75))

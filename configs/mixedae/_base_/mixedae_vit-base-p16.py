@@ -16,16 +16,10 @@ model = dict(
         attention='topk',
         num_global_layers=1,
         segment_embed=True),
-    neck=dict(
-        type='MixMAEDecoder',
-        in_channels=768,
-        embed_dims=512,
-        depth=8,
-        num_heads=16),
+    neck=dict(type='MixMAEDecoder', in_channels=768, embed_dims=512, depth=8, num_heads=16),
     head=dict(
-        type='MixMAEHead',
-        norm_pix=True,
-        loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+        type='MixMAEHead', norm_pix=True, loss=dict(type='PixelReconstructionLoss',
+                                                    criterion='L2')),
     contrastive_head=dict(
         type='HomologousContrastiveHead',
         in_channels=768,

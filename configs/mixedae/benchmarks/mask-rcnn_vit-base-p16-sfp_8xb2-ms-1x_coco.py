@@ -26,9 +26,9 @@ backend_args = None
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='RandomChoiceResize',
-         scales=[(1333, s) for s in range(480, 801, 32)],
-         keep_ratio=True),
+    dict(
+        type='RandomChoiceResize', scales=[(1333, s) for s in range(480, 801, 32)],
+        keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]
@@ -36,24 +36,22 @@ test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 train_dataloader = dict(batch_size=2, num_workers=2, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale='dynamic',
-    optimizer=dict(lr=1e-4, weight_decay=0.05))
+    type='AmpOptimWrapper', loss_scale='dynamic', optimizer=dict(lr=1e-4, weight_decay=0.05))
 
 max_epochs = 12
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=250),
-    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[9, 11],
-         gamma=0.1),
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[9, 11], gamma=0.1),
 ]
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -12,16 +12,10 @@ model = dict(
         window_size=(14, 14, 14, 7),
         mask_unit=32,
         drop_path_rate=0.0),
-    neck=dict(
-        type='MixMAEDecoder',
-        in_channels=1024,
-        embed_dims=512,
-        depth=8,
-        num_heads=16),
+    neck=dict(type='MixMAEDecoder', in_channels=1024, embed_dims=512, depth=8, num_heads=16),
     head=dict(
-        type='MixMAEHead',
-        norm_pix=True,
-        loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+        type='MixMAEHead', norm_pix=True, loss=dict(type='PixelReconstructionLoss',
+                                                    criterion='L2')))
 
 # Fails at start-up if a batch could not be split into groups of num_images.
 custom_hooks = [dict(type='MixingBatchCheckHook')]

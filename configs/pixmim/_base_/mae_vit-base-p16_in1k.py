@@ -1,4 +1,5 @@
-# MMPretrain's MAE ViT-B/16 recipe (`mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py`,
+# MMPretrain's MAE ViT-B/16 recipe
+# (`mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py`,
 # which matches MAE's and PixMIM's Table 7) on local bases: MMPretrain's model and runtime,
 # this package's data base (see `configs/_base_/datasets/imagenet_bs512_mae.py` for why the
 # data is local). AdamW, lr = 1.5e-4 * 4096 / 256, weight decay 0.05, betas (0.9, 0.95),

@@ -42,8 +42,8 @@ model = dict(
         drop_path_rate=0.1,
         learnable_pos_embed=True,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
-    decode_head=dict(in_channels=[256, 384, 768, 768], channels=768, num_classes=150,
-                     norm_cfg=norm_cfg),
+    decode_head=dict(
+        in_channels=[256, 384, 768, 768], channels=768, num_classes=150, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=768, in_index=2, num_classes=150, norm_cfg=norm_cfg),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))
 
@@ -53,15 +53,23 @@ optim_wrapper = dict(
     loss_scale='dynamic',
     constructor='BackboneLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(layer_decay_rate=0.75, norm_decay_mult=0., bias_decay_mult=0.,
-                       custom_keys={'pos_embed': dict(decay_mult=0.)}))
+    paramwise_cfg=dict(
+        layer_decay_rate=0.75,
+        norm_decay_mult=0.,
+        bias_decay_mult=0.,
+        custom_keys={'pos_embed': dict(decay_mult=0.)}))
 
 max_iters = 160000
 warmup_iters = 1500
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='CosineAnnealingLR', T_max=max_iters - warmup_iters, eta_min=0.0, by_epoch=False,
-         begin=warmup_iters, end=max_iters),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_iters - warmup_iters,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=warmup_iters,
+        end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=16000)
 

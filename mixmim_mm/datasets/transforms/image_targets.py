@@ -4,7 +4,6 @@ from typing import Optional
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-
 from mmpretrain.registry import TRANSFORMS
 
 from ...models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
@@ -92,8 +91,8 @@ class LowPassTarget(ImageTargetTransform):
                  reference_size: int = 224,
                  key: Optional[str] = None) -> None:
         super().__init__(key)
-        self.filter = LowPassFilter(radius, scale_radius_with_size, reference_size,
-                                    owner=type(self).__name__)
+        self.filter = LowPassFilter(
+            radius, scale_radius_with_size, reference_size, owner=type(self).__name__)
 
     def compute(self, image: torch.Tensor) -> torch.Tensor:
         return self.filter(image)
@@ -107,7 +106,8 @@ class HOGTarget(HOGSettings, ImageTargetTransform):
     """FastMIM's HOG target, computed in the dataloader workers.
 
     Calls the arithmetic of ``HOGTargetGenerator`` (:func:`hog_features`, through the shared
-    :class:`HOGSettings`) with the same arguments on one augmented image; the Sobel kernels and the Gaussian window are built once.
+    :class:`HOGSettings`) with the same arguments on one augmented image; the Sobel kernels and
+    the Gaussian window are built once.
     Model it with ``target_generator=dict(type='DataSampleTarget', key='hog_target',
     pixel_space=False)``. The stored target is ``(N, C * nbins * (token_stride / cell_size)^2)``
     float32 per-token features, ``N`` tokens in row-major order, as the model-side generator

@@ -7,7 +7,6 @@ import numpy as np
 from mmcv.image.geometric import cv2_interp_codes, pillow_interp_codes
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
-
 from mmpretrain.registry import TRANSFORMS
 
 
@@ -55,8 +54,8 @@ class SimpleResizedCrop(BaseTransform):
             if size is not None and size != scale:
                 raise ValueError(f'SimpleResizedCrop: got size={size!r} and its deprecated '
                                  f'alias scale={scale!r}; pass only size')
-            warnings.warn('SimpleResizedCrop: `scale` is deprecated, use `size`',
-                          FutureWarning, stacklevel=2)
+            warnings.warn(
+                'SimpleResizedCrop: `scale` is deprecated, use `size`', FutureWarning, stacklevel=2)
             size = scale
         if size is None:
             size = 224
@@ -105,12 +104,12 @@ class SimpleResizedCrop(BaseTransform):
                              f"{img.dtype}; use backend='cv2'")
         new_h, new_w = self.resized_shape(*img.shape[:2])
         if (new_h, new_w) != img.shape[:2]:
-            img = mmcv.imresize(img, (new_w, new_h), interpolation=self.interpolation,
-                                backend=self.backend)
+            img = mmcv.imresize(
+                img, (new_w, new_h), interpolation=self.interpolation, backend=self.backend)
         pad = self.padding
         if pad:
-            img = np.pad(img, ((pad, pad), (pad, pad)) + ((0, 0), ) * (img.ndim - 2),
-                         mode='reflect')
+            img = np.pad(
+                img, ((pad, pad), (pad, pad)) + ((0, 0), ) * (img.ndim - 2), mode='reflect')
         top, left, flip = self._sample(*img.shape[:2])
         img = img[top:top + self.size, left:left + self.size]
         if flip:

@@ -41,8 +41,7 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         outdated = []
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
-                                            and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             # Update the bookkeeping before saving so the checkpoint records it (resume
             # relies on it), but delete the outdated files only after saving.
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
@@ -70,8 +69,7 @@ class AtomicCheckpointHook(CheckpointHook):
             return
 
         # mmengine keeps the pointer in the (local) work dir whatever the backend is.
-        AtomicLocalBackend().put_text(
-            self.last_ckpt, osp.join(runner.work_dir, 'last_checkpoint'))
+        AtomicLocalBackend().put_text(self.last_ckpt, osp.join(runner.work_dir, 'last_checkpoint'))
 
         for old_step in outdated:
             path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old_step))

@@ -88,8 +88,13 @@ class KNNEvalHook(Hook):
         # fails now rather than at the first evaluation.
         data_root = self.data_root or runner.train_dataloader.dataset.data_root
         self.loaders = {
-            split: labelled_loader(data_root, split, self.img_size,
-                                   num_samples=self.num_samples[split], **self.loader_args)
+            split:
+            labelled_loader(
+                data_root,
+                split,
+                self.img_size,
+                num_samples=self.num_samples[split],
+                **self.loader_args)
             for split in ('train', 'val')
         }
         if self.at_start:
@@ -118,13 +123,18 @@ class KNNEvalHook(Hook):
             train_features, train_labels = encode(model, self.loaders['train'])
             val_features, val_labels = encode(model, self.loaders['val'])
         num_classes = int(max(train_labels.max(), val_labels.max())) + 1
-        top1 = knn_top1(train_features, train_labels, val_features, val_labels, num_classes,
-                        self.k, self.temperature)
+        top1 = knn_top1(train_features, train_labels, val_features, val_labels, num_classes, self.k,
+                        self.temperature)
         seconds = time.perf_counter() - start
         train_seconds = start - self._start - self.seconds if self._start else 0.0
         self.seconds += seconds
-        self.history.append(dict(iter=runner.iter, epoch=epochs_done, knn_top1=top1,
-                                 seconds=seconds, train_seconds=train_seconds))
+        self.history.append(
+            dict(
+                iter=runner.iter,
+                epoch=epochs_done,
+                knn_top1=top1,
+                seconds=seconds,
+                train_seconds=train_seconds))
         runner.visualizer.add_scalars({'knn_top1': top1}, step=runner.iter)
         runner.logger.info(
             f'kNN top-1 {100 * top1:.2f}% at iteration {runner.iter} ({len(train_labels)} '

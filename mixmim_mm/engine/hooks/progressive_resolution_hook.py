@@ -102,8 +102,8 @@ class ProgressiveResolutionHook(Hook):
         if index == self._model_phase:
             return
         phase = self.phases[index]
-        changed = set_backbone_input_size(self._model(runner).backbone, phase['img_size'],
-                                          phase['window_size'])
+        changed = set_backbone_input_size(
+            self._model(runner).backbone, phase['img_size'], phase['window_size'])
         optim_wrapper = getattr(runner, 'optim_wrapper', None)
         optimizers = []
         if optim_wrapper is not None and hasattr(optim_wrapper, 'optimizer'):

@@ -47,9 +47,10 @@ class TargetSourceCheckHook(Hook):
         where = 'train_dataloader.dataset.pipeline'
         for target in targets:
             after = transforms[transforms.index(target) + 1:]
-            moved = [type(t).__name__ for t in after
-                     if not isinstance(t, ImageTargetTransform)
-                     and type(t).__name__ != 'PackInputs']
+            moved = [
+                type(t).__name__ for t in after
+                if not isinstance(t, ImageTargetTransform) and type(t).__name__ != 'PackInputs'
+            ]
             if moved:
                 raise ValueError(f"{where}: {moved} follow {type(target).__name__} (key "
                                  f"'{target.key}'); the target must be computed from the final "

@@ -7,8 +7,7 @@ from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.device import (is_cuda_available, is_mlu_available, is_musa_available,
-                             is_npu_available)
+from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
 from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
@@ -24,8 +23,7 @@ FP32_ONLY_CPU_PACKAGES = ('mmdet.models.dense_heads', 'mmdet.models.roi_heads')
 
 def _has_accelerator() -> bool:
     # The devices mmengine's AmpOptimWrapper accepts.
-    return (is_cuda_available() or is_npu_available() or is_mlu_available()
-            or is_musa_available())
+    return (is_cuda_available() or is_npu_available() or is_mlu_available() or is_musa_available())
 
 
 def _cpu_flags() -> Optional[set]:
@@ -54,8 +52,7 @@ def cpu_bf16_support() -> Tuple[bool, str]:
     Returns:
         tuple[bool, str]: ``(supported, reason)``.
     """
-    if not (torch.backends.mkldnn.is_available()
-            and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+    if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
         return False, 'oneDNN has no bf16 kernels for this CPU'
     flags = _cpu_flags()
     if flags is not None and not flags & _NATIVE_BF16_FLAGS:
@@ -133,8 +130,12 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
                              f'{CPU_DTYPES}, got {cpu_dtype!r}')
         if _has_accelerator():
             super().__init__(loss_scale=loss_scale, dtype=dtype, use_fsdp=use_fsdp, **kwargs)
-            self.precision = {None: 'fp16', torch.float16: 'fp16', torch.bfloat16: 'bf16',
-                              torch.float32: 'fp32'}.get(self.cast_dtype, str(self.cast_dtype))
+            self.precision = {
+                None: 'fp16',
+                torch.float16: 'fp16',
+                torch.bfloat16: 'bf16',
+                torch.float32: 'fp32'
+            }.get(self.cast_dtype, str(self.cast_dtype))
             self._log(f'accelerator found: AmpOptimWrapper behaviour, autocast '
                       f'{self.precision} with loss scaling')
             return
@@ -197,12 +198,15 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
             return
         if self.cast_dtype is not None and not self._model_checked:
             self._model_checked = True
-            fp32_only = sorted({type(m).__name__ for m in model.modules()
-                                if type(m).__module__.startswith(FP32_ONLY_CPU_PACKAGES)})
+            fp32_only = sorted({
+                type(m).__name__
+                for m in model.modules() if type(m).__module__.startswith(FP32_ONLY_CPU_PACKAGES)
+            })
             if fp32_only:
                 self.cast_dtype, self.precision = None, 'fp32'
-                self._log(f'{", ".join(fp32_only)} call mmcv CPU kernels (NMS, RoIAlign) '
-                          'that have no bf16 version: training in fp32', logging.WARNING)
+                self._log(
+                    f'{", ".join(fp32_only)} call mmcv CPU kernels (NMS, RoIAlign) '
+                    'that have no bf16 version: training in fp32', logging.WARNING)
         with OptimWrapper.optim_context(self, model), torch.autocast(
                 device_type='cpu', dtype=torch.bfloat16, enabled=self.cast_dtype is not None):
             yield

@@ -47,8 +47,8 @@ class ConvMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         """Unmasked encoder features (the backbone's ``out_type`` / ``out_indices``)."""
         return self.backbone(inputs, mask=False)
 
-    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
-             data_samples: List[DataSample], **kwargs) -> Dict[str, torch.Tensor]:
+    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
         """Masked reconstruction loss.
 
         Args:

@@ -96,8 +96,7 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
                              f'mask_block={self.mask_block}')
         return h // self.mask_block, w // self.mask_block
 
-    def mask_inputs(self, inputs: torch.Tensor,
-                    mask: torch.Tensor) -> torch.Tensor:
+    def mask_inputs(self, inputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Replace the pixels of masked cells by the mask token.
 
         Args:
@@ -130,8 +129,8 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
         num_cells = grid[0] * grid[1]
         if target.dim() == 3 and target.shape[1] != num_cells:
             source = getattr(self.target_generator, 'key', None)
-            source = (f"the data samples' '{source}'" if source else
-                      type(self.target_generator).__name__)
+            source = (f"the data samples' '{source}'"
+                      if source else type(self.target_generator).__name__)
             raise ValueError(f'FastMIM: {source} gives {target.shape[1]} target tokens for '
                              f'a {grid[0]}x{grid[1]} mask grid of {self.mask_block}-px cells; '
                              f'its token_stride must equal mask_block')

@@ -111,9 +111,10 @@ class MixedAE(BaseSelfSupervisor):
         """Features of unmixed images from the plain ViT path of the encoder."""
         return self.backbone(inputs)
 
-    def sample_mixing(self, inputs: torch.Tensor,
-                      generator: Optional[torch.Generator] = None
-                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def sample_mixing(
+            self,
+            inputs: torch.Tensor,
+            generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(M, N)`` plan and ``(M, gh, gw)`` group ids on the mask-unit grid."""
         b, _, h, w = inputs.shape
         if h % self.mask_unit or w % self.mask_unit:
@@ -123,8 +124,10 @@ class MixedAE(BaseSelfSupervisor):
         if self.mix_mode == 'full':
             plan = plan.repeat_interleave(self.num_images, dim=0)
         group_ids = sample_group_ids(
-            plan.shape[0], (h // self.mask_unit, w // self.mask_unit), self.num_images,
-            generator=generator, device=inputs.device)
+            plan.shape[0], (h // self.mask_unit, w // self.mask_unit),
+            self.num_images,
+            generator=generator,
+            device=inputs.device)
         return plan, group_ids
 
     def encode(self, inputs: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor):
@@ -134,7 +137,9 @@ class MixedAE(BaseSelfSupervisor):
         latent = self.backbone(mix_images(inputs, plan, group_ids), patch_ids)
         return latent[:, self.backbone.num_extra_tokens:], patch_ids
 
-    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
+    def loss(self,
+             inputs: torch.Tensor,
+             data_samples: Optional[List[DataSample]] = None,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Mix, encode, unmix, decode and score one batch.
 

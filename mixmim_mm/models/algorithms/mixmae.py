@@ -7,11 +7,11 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..backbones.mixing_encoder import MixingEncoder
 from ..utils.mask_sampling import sample_group_ids
 from ..utils.mixing import MIX_MODES, mixing_plan
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
 from .reconstruction_target import ReconstructionTargetMixin
-from ..backbones.mixing_encoder import MixingEncoder
 
 MIN_IMAGES, MAX_IMAGES = 2, 5
 
@@ -118,24 +118,31 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         """Multi-scale features of unmixed images (for feature extraction and probing)."""
         return self.backbone(inputs)
 
-    def sample_mixing(self, inputs: torch.Tensor,
-                      generator: Optional[torch.Generator] = None
-                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def sample_mixing(
+            self,
+            inputs: torch.Tensor,
+            generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Draw the mixing for a batch: ``(M, N)`` plan and ``(M, gh, gw)`` group ids."""
         b, _, h, w = inputs.shape
         # Crops other than backbone.img_size reach here from the data pipeline.
         self.backbone.check_mixing_size((h, w), source='input batch from the data pipeline')
         plan = mixing_plan(b, self.num_images, self.mix_mode, device=inputs.device)
         group_ids = sample_group_ids(
-            plan.shape[0], self.backbone.mask_grid((h, w)), self.num_images,
-            shared=self.shared_mask, generator=generator, device=inputs.device)
+            plan.shape[0],
+            self.backbone.mask_grid((h, w)),
+            self.num_images,
+            shared=self.shared_mask,
+            generator=generator,
+            device=inputs.device)
         return plan, group_ids
 
     def decoded_groups(self, device) -> torch.Tensor:
         n = self.num_images if self.dual_reconstruction else 1
         return torch.arange(n, device=device)
 
-    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
+    def loss(self,
+             inputs: torch.Tensor,
+             data_samples: Optional[List[DataSample]] = None,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Mix, encode, unmix, decode and score one batch.
 
@@ -156,7 +163,8 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         return dict(loss=loss)
 
     @torch.no_grad()
-    def reconstruct(self, inputs: torch.Tensor,
+    def reconstruct(self,
+                    inputs: torch.Tensor,
                     generator: Optional[torch.Generator] = None) -> Dict[str, torch.Tensor]:
         """Mix a batch and rebuild its images, for visualisation.
 
@@ -181,7 +189,5 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
             pred = denormalize_patches(pred, patchify(originals[:, groups].flatten(0, 1), p))
         recon = unpatchify(pred, p, grid, c).view(m, len(groups), c, h, w)
         cell_ids = group_ids.repeat_interleave(p, 1).repeat_interleave(p, 2)
-        mixed = originals.gather(
-            1, cell_ids[:, None, None].expand(m, 1, c, h, w)).squeeze(1)
-        return dict(originals=originals, mixed=mixed, reconstructions=recon,
-                    group_ids=group_ids)
+        mixed = originals.gather(1, cell_ids[:, None, None].expand(m, 1, c, h, w)).squeeze(1)
+        return dict(originals=originals, mixed=mixed, reconstructions=recon, group_ids=group_ids)

@@ -14,12 +14,11 @@ of the host and every MAE/MFF fine-tuning config and checkpoint tool keeps worki
 from typing import Dict, List, Optional, Union
 
 import torch
-from torch import nn
-
 from mmpretrain.models.selfsup.mae import MAE
 from mmpretrain.models.selfsup.mff import MFF
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+from torch import nn
 
 from .reconstruction_target import ReconstructionTargetMixin
 

@@ -33,10 +33,11 @@ class ReconstructionTargetMixin:
     @property
     def target_from_pipeline(self) -> bool:
         """Whether the target is read from the data samples."""
-        return self.with_target_generator and getattr(self.target_generator,
-                                                      'reads_data_samples', False)
+        return self.with_target_generator and getattr(self.target_generator, 'reads_data_samples',
+                                                      False)
 
-    def reconstruction_target(self, inputs: torch.Tensor,
+    def reconstruction_target(self,
+                              inputs: torch.Tensor,
                               data_samples: Optional[List] = None) -> torch.Tensor:
         """The batch's reconstruction target (see the class docstring)."""
         if self.target_from_pipeline:

@@ -39,12 +39,13 @@ STAGE_STRIDES = (4, 2, 2)
 TOKEN_STRIDE = 16
 
 
-def random_token_masking(batch: int,
-                         num_tokens: int,
-                         mask_ratio: float,
-                         device=None,
-                         generator: Optional[torch.Generator] = None
-                         ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def random_token_masking(
+        batch: int,
+        num_tokens: int,
+        mask_ratio: float,
+        device=None,
+        generator: Optional[torch.Generator] = None
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """MAE-style per-sample random masking of ``num_tokens`` tokens.
 
     Args:
@@ -197,10 +198,10 @@ class ConvMAEViT(LoudPretrainedMixin, BaseModule):
     pretrained_ignored_keys = ('stage1_fusion.', 'stage2_fusion.', 'norm.')
 
     arch_zoo: Dict[str, dict] = {
-        'b': dict(embed_dims=[256, 384, 768], depths=[2, 2, 11], num_heads=12,
-                  mlp_ratios=[4, 4, 4]),
-        'base': dict(embed_dims=[256, 384, 768], depths=[2, 2, 11], num_heads=12,
-                     mlp_ratios=[4, 4, 4]),
+        'b':
+        dict(embed_dims=[256, 384, 768], depths=[2, 2, 11], num_heads=12, mlp_ratios=[4, 4, 4]),
+        'base':
+        dict(embed_dims=[256, 384, 768], depths=[2, 2, 11], num_heads=12, mlp_ratios=[4, 4, 4]),
     }
     OUT_TYPES = ('raw', 'featmap', 'avg_featmap')
 
@@ -282,10 +283,13 @@ class ConvMAEViT(LoudPretrainedMixin, BaseModule):
         elif out_type == 'avg_featmap':
             self.fc_norm = build_norm_layer(norm_cfg, dims[2])
         if with_fusion:
-            self.stage1_fusion = nn.Conv2d(dims[0], dims[2], STAGE_STRIDES[1] * STAGE_STRIDES[2],
-                                           stride=STAGE_STRIDES[1] * STAGE_STRIDES[2])
-            self.stage2_fusion = nn.Conv2d(dims[1], dims[2], STAGE_STRIDES[2],
-                                           stride=STAGE_STRIDES[2])
+            self.stage1_fusion = nn.Conv2d(
+                dims[0],
+                dims[2],
+                STAGE_STRIDES[1] * STAGE_STRIDES[2],
+                stride=STAGE_STRIDES[1] * STAGE_STRIDES[2])
+            self.stage2_fusion = nn.Conv2d(
+                dims[1], dims[2], STAGE_STRIDES[2], stride=STAGE_STRIDES[2])
         self._register_load_state_dict_pre_hook(self._resize_pos_embed_on_load)
         if frozen_stages > 3:
             raise ValueError(f'ConvMAEViT: frozen_stages={frozen_stages} must be <= 3')
@@ -327,8 +331,8 @@ class ConvMAEViT(LoudPretrainedMixin, BaseModule):
         key = prefix + 'pos_embed'
         if key not in state_dict or state_dict[key].shape == self.pos_embed.shape:
             return
-        state_dict[key] = resize_pos_embed(state_dict[key], self.grid_size,
-                                           source=f'ConvMAEViT: checkpoint {key}')
+        state_dict[key] = resize_pos_embed(
+            state_dict[key], self.grid_size, source=f'ConvMAEViT: checkpoint {key}')
 
     def _pos_embed_for(self, grid: Tuple[int, int]) -> torch.Tensor:
         if tuple(grid) == self.grid_size:
@@ -343,9 +347,10 @@ class ConvMAEViT(LoudPretrainedMixin, BaseModule):
         groups = [
             [self.patch_embed1, self.stage1],
             [self.patch_embed2, self.stage2],
-            [self.patch_embed3, self.token_proj, self.layers] +
-            [getattr(self, name) for name in ('norm', 'stage1_fusion', 'stage2_fusion')
-             if hasattr(self, name)],
+            [self.patch_embed3, self.token_proj, self.layers] + [
+                getattr(self, name)
+                for name in ('norm', 'stage1_fusion', 'stage2_fusion') if hasattr(self, name)
+            ],
         ]
         return [m for group in groups[:max(self.frozen_stages, 0)] for m in group]
 

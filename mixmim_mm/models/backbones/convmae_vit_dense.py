@@ -30,8 +30,8 @@ class ConvMAEViTDense(ConvMAEViT):
             if key in kwargs:
                 raise ValueError(f'ConvMAEViTDense: {key!r} is fixed by the dense mode and '
                                  f'cannot be set')
-        super().__init__(*args, out_indices=(0, 1, 2), out_type='featmap', with_fusion=False,
-                         **kwargs)
+        super().__init__(
+            *args, out_indices=(0, 1, 2), out_type='featmap', with_fusion=False, **kwargs)
         self.downsample = nn.MaxPool2d(kernel_size=2, stride=2)
         dims = self.arch_settings['embed_dims']
         self.out_channels = (dims[0], dims[1], dims[2], dims[2])

@@ -79,8 +79,7 @@ def _register_pvt():
     """Loud versions of mmdet's PVT v1/v2 in MMPretrain's registry, returning tuples (as
     MMPretrain necks expect) and resizing PVT v1's per-stage position tables on load."""
     try:
-        from mmdet.models.backbones.pvt import (PyramidVisionTransformer,
-                                                PyramidVisionTransformerV2)
+        from mmdet.models.backbones.pvt import PyramidVisionTransformer, PyramidVisionTransformerV2
     except ImportError:  # mmdet is optional for MMPretrain users
         return
 
@@ -100,10 +99,12 @@ def _register_pvt():
 
     for parent in (PyramidVisionTransformer, PyramidVisionTransformerV2):
         name = f'Loud{parent.__name__}'
-        cls = type(name, (_LoudPVT, parent), dict(
-            __module__=__name__,
-            __doc__=f"mmdet's ``{parent.__name__}`` for MMPretrain, with loud pretrained "
-                    f'loading.'))
+        cls = type(
+            name, (_LoudPVT, parent),
+            dict(
+                __module__=__name__,
+                __doc__=f"mmdet's ``{parent.__name__}`` for MMPretrain, with loud pretrained "
+                f'loading.'))
         MODELS.register_module(name=name, module=cls)
 
 

@@ -39,8 +39,9 @@ class LSMAEViT(MAEViT):
                              f'not divisible by mask_unit={mask_unit}')
         self.mask_unit = mask_unit
 
-    def random_masking(self, x: torch.Tensor, mask_ratio: float = 0.75
-                       ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def random_masking(self,
+                       x: torch.Tensor,
+                       mask_ratio: float = 0.75) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Grouped random masking of ``(B, L, C)`` tokens in raster order.
 
         Returns:

@@ -132,8 +132,12 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
             raise ValueError(f'source_ids of shape {tuple(source_ids.shape)} do not match the '
                              f'{tuple(patch_resolution)} patch grid of the input')
         x = torch.cat([self.cls_token.expand(m, -1, -1), x], dim=1)
-        x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
-                                 mode=self.interpolate_mode, num_extra_tokens=1)
+        x = x + resize_pos_embed(
+            self.pos_embed,
+            self.patch_resolution,
+            patch_resolution,
+            mode=self.interpolate_mode,
+            num_extra_tokens=1)
         x = self.drop_after_pos(x)
         token_ids = F.pad(source_ids.flatten(1), (1, 0), value=-1)
         segments = self.segment_table[token_ids + 1] if self.segment_embed else None
@@ -158,6 +162,7 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
 
     def topk_accuracies(self) -> Dict[str, torch.Tensor]:
         """``{'topk_acc_layer{i}': ...}`` (1-based layers) recorded by the last forward."""
-        return {f'topk_acc_layer{i + 1}': layer.attn.last_topk_accuracy
-                for i, layer in enumerate(self.layers)
-                if layer.attn.last_topk_accuracy is not None}
+        return {
+            f'topk_acc_layer{i + 1}': layer.attn.last_topk_accuracy
+            for i, layer in enumerate(self.layers) if layer.attn.last_topk_accuracy is not None
+        }

@@ -43,8 +43,13 @@ class MixingEncoder:
         """How ``encoder_stride`` follows from the architecture, for error messages."""
         return 'the product of the stage strides'
 
-    def init_cell_aligned_pyramid(self, img_size, mask_unit: int, patch_sizes, strides,
-                                  sr_ratios, paddings=None) -> None:
+    def init_cell_aligned_pyramid(self,
+                                  img_size,
+                                  mask_unit: int,
+                                  patch_sizes,
+                                  strides,
+                                  sr_ratios,
+                                  paddings=None) -> None:
         """Set the interface attributes of a PVT-like pyramid (the last stage's stride is
         ``encoder_stride``) and check it with :func:`check_cell_aligned_pyramid`."""
         self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
@@ -120,7 +125,11 @@ class MixingEncoder:
         return self.forward_mixed(x, plan, group_ids)
 
 
-def check_cell_aligned_pyramid(name: str, mask_unit: int, patch_sizes, strides, sr_ratios,
+def check_cell_aligned_pyramid(name: str,
+                               mask_unit: int,
+                               patch_sizes,
+                               strides,
+                               sr_ratios,
                                paddings=None):
     """Check that a PVT-like pyramid never combines two mask cells; return stage strides.
 

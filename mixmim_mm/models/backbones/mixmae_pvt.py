@@ -9,8 +9,7 @@ from mmdet.models.backbones.pvt import AbsolutePositionEmbedding, PyramidVisionT
 from mmdet.models.layers import nchw_to_nlc, nlc_to_nchw
 from mmpretrain.registry import MODELS
 
-from ..utils.group_attention import (attend_within_groups, spatial_reduction_layouts,
-                                     split_heads)
+from ..utils.group_attention import attend_within_groups, spatial_reduction_layouts, split_heads
 from ..utils.mixing import mix_images
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.window_attention import GroupLayout
@@ -38,9 +37,13 @@ def pvt_layer_within_groups(block: nn.Module, x: torch.Tensor, hw, q_layout: Gro
     q = F.linear(x, w[:c], None if b is None else b[:c])
     k, v = F.linear(kv, w[c:], None if b is None else b[c:]).chunk(2, dim=-1)
     heads = mha.num_heads
-    out = attend_within_groups(split_heads(q, heads), split_heads(k, heads),
-                               split_heads(v, heads), q_layout, k_layout,
-                               dropout=mha.dropout if mha.training else 0.)
+    out = attend_within_groups(
+        split_heads(q, heads),
+        split_heads(k, heads),
+        split_heads(v, heads),
+        q_layout,
+        k_layout,
+        dropout=mha.dropout if mha.training else 0.)
     x = identity + sra.dropout_layer(sra.proj_drop(mha.out_proj(out)))
     return block.ffn(block.norm2(x), hw, identity=x)
 
@@ -82,8 +85,8 @@ class MixMAEPVT(LoudPretrainedMixin, MixingEncoder, PyramidVisionTransformer):
     """
 
     arch_zoo = {
-        name: dict(embed_dims=64, num_layers=layers, num_heads=[1, 2, 5, 8],
-                   mlp_ratios=[8, 8, 4, 4])
+        name:
+        dict(embed_dims=64, num_layers=layers, num_heads=[1, 2, 5, 8], mlp_ratios=[8, 8, 4, 4])
         for name, layers in (('tiny', [2, 2, 2, 2]), ('small', [3, 4, 6, 3]),
                              ('medium', [3, 4, 18, 3]), ('large', [3, 8, 27, 3]))
     }
@@ -105,8 +108,12 @@ class MixMAEPVT(LoudPretrainedMixin, MixingEncoder, PyramidVisionTransformer):
         if settings.get('use_conv_ffn', False):
             raise ValueError('MixMAEPVT: use_conv_ffn=True (a 3x3 depthwise convolution) '
                              'would mix neighbouring images; PVT v1 has none')
-        super().__init__(pretrain_img_size=img_size, out_indices=out_indices,
-                         drop_path_rate=drop_path_rate, init_cfg=init_cfg, **settings)
+        super().__init__(
+            pretrain_img_size=img_size,
+            out_indices=out_indices,
+            drop_path_rate=drop_path_rate,
+            init_cfg=init_cfg,
+            **settings)
         self.final_norm = final_norm
         self.mixed_channels = self.embed_dims * self.num_heads[-1]
         self.use_abs_pos_embed = settings.get('use_abs_pos_embed', True)
@@ -115,7 +122,9 @@ class MixMAEPVT(LoudPretrainedMixin, MixingEncoder, PyramidVisionTransformer):
         self.init_cell_aligned_pyramid(img_size, mask_unit, self.patch_sizes, self.strides,
                                        self.sr_ratios, settings.get('paddings'))
 
-    def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
+    def forward(self,
+                x: torch.Tensor,
+                plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):
         """``forward(x)``: mmdet's list of ``(B, C_i, H_i, W_i)`` maps; with ``plan`` and
         ``group_ids``: :meth:`forward_mixed`."""

@@ -91,8 +91,16 @@ class MixMAEBlock(nn.Module):
         attn_impl (str): See :class:`WindowAttention`.
     """
 
-    def __init__(self, embed_dims, num_heads, window_size, mlp_ratio=4., qkv_bias=True,
-                 drop=0., attn_drop=0., drop_path=0., attn_impl='auto'):
+    def __init__(self,
+                 embed_dims,
+                 num_heads,
+                 window_size,
+                 mlp_ratio=4.,
+                 qkv_bias=True,
+                 drop=0.,
+                 attn_drop=0.,
+                 drop_path=0.,
+                 attn_impl='auto'):
         super().__init__()
         self.window_size = window_size
         self.norm1 = nn.LayerNorm(embed_dims)
@@ -121,7 +129,8 @@ class MixMAEBlock(nn.Module):
             # One window over the whole map: attend per group instead of masking.
             return GroupLayout(group_ids.flatten(1))
         if group_ids is None:
-            group_ids = torch.zeros((batch_size, *size), dtype=torch.long,
+            group_ids = torch.zeros((batch_size, *size),
+                                    dtype=torch.long,
                                     device=self.attn.qkv.weight.device)
         if pad_h or pad_w:
             group_ids = F.pad(group_ids, (0, pad_w, 0, pad_h), value=-1)
@@ -148,8 +157,19 @@ class MixMAEBlock(nn.Module):
 class MixMAEStage(nn.Module):
     """An optional 2x downsampling followed by a sequence of :class:`MixMAEBlock`."""
 
-    def __init__(self, in_channels, embed_dims, depth, num_heads, window_sizes, mlp_ratio,
-                 qkv_bias, drop, attn_drop, drop_paths, downsample, with_cp=False,
+    def __init__(self,
+                 in_channels,
+                 embed_dims,
+                 depth,
+                 num_heads,
+                 window_sizes,
+                 mlp_ratio,
+                 qkv_bias,
+                 drop,
+                 attn_drop,
+                 drop_paths,
+                 downsample,
+                 with_cp=False,
                  attn_impl='auto'):
         super().__init__()
         self.with_cp = with_cp
@@ -164,7 +184,8 @@ class MixMAEStage(nn.Module):
             x = self.downsample(x)
         return self.forward_blocks(x)
 
-    def forward_blocks(self, x: torch.Tensor,
+    def forward_blocks(self,
+                       x: torch.Tensor,
                        group_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Run the blocks on ``(B, H, W, C)`` tokens; ``group_ids`` ``(B, H, W)`` restricts
         attention to tokens of the same group."""
@@ -305,10 +326,20 @@ class MixMAESwinTransformer(LoudPretrainedMixin, MixingEncoder, BaseBackbone):
             dims = self.embed_dims * 2**i
             start = sum(self.depths[:i])
             self.stages.append(
-                MixMAEStage(in_dims, dims, depth, self.num_heads[i], self.window_sizes[i],
-                            mlp_ratio, qkv_bias, drop_rate, attn_drop_rate,
-                            drop_paths[start:start + depth], downsample=i > 0, with_cp=with_cp,
-                            attn_impl=attn_impl))
+                MixMAEStage(
+                    in_dims,
+                    dims,
+                    depth,
+                    self.num_heads[i],
+                    self.window_sizes[i],
+                    mlp_ratio,
+                    qkv_bias,
+                    drop_rate,
+                    attn_drop_rate,
+                    drop_paths[start:start + depth],
+                    downsample=i > 0,
+                    with_cp=with_cp,
+                    attn_impl=attn_impl))
             self.num_features.append(dims)
             in_dims = dims
         self.mixed_channels = self.num_features[-1]
@@ -353,8 +384,10 @@ class MixMAESwinTransformer(LoudPretrainedMixin, MixingEncoder, BaseBackbone):
         table = state.get('absolute_pos_embed')
         own = getattr(self, 'absolute_pos_embed', None)
         if table is not None and own is not None and table.shape != own.shape:
-            state = dict(state, absolute_pos_embed=resize_pos_embed(
-                table, tuple(self.pos_grid), source=f'{source}: absolute_pos_embed'))
+            state = dict(
+                state,
+                absolute_pos_embed=resize_pos_embed(
+                    table, tuple(self.pos_grid), source=f'{source}: absolute_pos_embed'))
         return state
 
     def init_weights(self):
@@ -371,7 +404,9 @@ class MixMAESwinTransformer(LoudPretrainedMixin, MixingEncoder, BaseBackbone):
         table = resize_pos_embed(self.absolute_pos_embed, grid, src_grid=self.pos_grid)
         return table.view(1, *grid, -1)
 
-    def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
+    def forward(self,
+                x: torch.Tensor,
+                plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):
         """Encode images, or mixtures of images.
 

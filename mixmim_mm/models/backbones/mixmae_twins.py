@@ -8,8 +8,7 @@ import torch.nn.functional as F
 from mmpretrain.models.backbones.twins import SVT, GSAEncoderLayer, LSAEncoderLayer
 from mmpretrain.registry import MODELS
 
-from ..utils.group_attention import (attend_within_groups, spatial_reduction_layouts,
-                                     split_heads)
+from ..utils.group_attention import attend_within_groups, spatial_reduction_layouts, split_heads
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_images
 from ..utils.pretrained import LoudPretrainedMixin
@@ -35,8 +34,13 @@ def lsa_within_groups(attn: nn.Module, x: torch.Tensor, ids: torch.Tensor) -> to
     n = tokens.shape[1]
     qkv = attn.qkv(tokens).view(-1, n, 3, attn.num_heads, c // attn.num_heads)
     q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=attn.scale,
-                                         dropout_p=attn.attn_drop.p if attn.training else 0.)
+    out = F.scaled_dot_product_attention(
+        q,
+        k,
+        v,
+        attn_mask=mask,
+        scale=attn.scale,
+        dropout_p=attn.attn_drop.p if attn.training else 0.)
     out = window_reverse(out.transpose(1, 2).reshape(-1, n, c), window, x.shape[1:3])
     return attn.proj_drop(attn.proj(out[:, :h, :w]))
 
@@ -51,9 +55,13 @@ def gsa_within_groups(attn: nn.Module, x: torch.Tensor, hw, q_layout: GroupLayou
         kv = attn.sr(x.transpose(1, 2).reshape(b, c, *hw)).flatten(2).transpose(1, 2)
         kv = attn.norm(kv)
     k, v = attn.kv(kv).chunk(2, dim=-1)
-    out = attend_within_groups(q, split_heads(k, attn.num_heads),
-                               split_heads(v, attn.num_heads), q_layout, k_layout,
-                               dropout=attn.attn_drop if attn.training else 0.)
+    out = attend_within_groups(
+        q,
+        split_heads(k, attn.num_heads),
+        split_heads(v, attn.num_heads),
+        q_layout,
+        k_layout,
+        dropout=attn.attn_drop if attn.training else 0.)
     return attn.out_drop(attn.proj_drop(attn.proj(out)))
 
 
@@ -114,8 +122,7 @@ class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
             ``qkv_bias``, ``init_cfg``, ...).
     """
 
-    pretrained_optional_keys = ('norm_after_stage0.', 'norm_after_stage1.',
-                                'norm_after_stage2.')
+    pretrained_optional_keys = ('norm_after_stage0.', 'norm_after_stage1.', 'norm_after_stage2.')
 
     def __init__(self,
                  arch: Union[str, dict] = 'large',
@@ -134,7 +141,9 @@ class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
         self.init_cell_aligned_pyramid(img_size, mask_unit, self.patch_sizes, self.strides,
                                        self.sr_ratios)
 
-    def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
+    def forward(self,
+                x: torch.Tensor,
+                plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):
         """``forward(x)``: ``SVT``'s tuple of feature maps; with ``plan`` and
         ``group_ids``: :meth:`forward_mixed`."""
@@ -166,8 +175,8 @@ class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
                 x = x + block.drop_path(y)
                 x = x + block.drop_path(block.ffn(block.norm2(x)))
                 if j == 0:
-                    x = cpe_within_groups(self.position_encodings[i],
-                                          x.view(x.shape[0], *hw, -1), ids).flatten(1, 2)
+                    x = cpe_within_groups(self.position_encodings[i], x.view(x.shape[0], *hw, -1),
+                                          ids).flatten(1, 2)
             x = getattr(self, f'norm_after_stage{i}')(x)
             outs.append(x.view(x.shape[0], *hw, -1))
             x = outs[-1].permute(0, 3, 1, 2)
@@ -180,13 +189,17 @@ class MixMAESVT(LoudPretrainedMixin, MixingEncoder, SVT):
         """Layer id of a parameter for layer-wise lr decay (see :func:`pyramid_layer_depth`);
         a stage's position encoding sits after its first block."""
         name = param_name[len(prefix):] if param_name.startswith(prefix) else ''
-        m = re.match(r'(patch_embeds|position_encodings|stages|norm_after_stage)\.?(\d+)'
-                     r'(\.(\d+)\.)?', name)
+        m = re.match(
+            r'(patch_embeds|position_encodings|stages|norm_after_stage)\.?(\d+)'
+            r'(\.(\d+)\.)?', name)
         if m is None:
             return pyramid_layer_depth(self.depths)
         kind, stage = m.group(1), int(m.group(2))
-        block = {'patch_embeds': None, 'position_encodings': 0,
-                 'norm_after_stage': self.depths[stage] - 1}.get(kind)
+        block = {
+            'patch_embeds': None,
+            'position_encodings': 0,
+            'norm_after_stage': self.depths[stage] - 1
+        }.get(kind)
         if kind == 'stages':
             block = int(m.group(4))
         return pyramid_layer_depth(self.depths, stage, block)

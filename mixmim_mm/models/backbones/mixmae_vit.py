@@ -10,8 +10,8 @@ from mmpretrain.registry import MODELS
 from ..utils.group_attention import attend_within_groups
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
-from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
 from ..utils.window_attention import GroupLayout
 from .mixing_encoder import MixingEncoder
@@ -23,8 +23,7 @@ def vit_layer_within_groups(layer: nn.Module, x: torch.Tensor, layout: GroupLayo
     b, n, c = x.shape
     qkv = attn.qkv(layer.ln1(x)).view(b, n, 3, attn.num_heads, attn.head_dims)
     q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-    out = attend_within_groups(q, k, v, layout,
-                               dropout=attn.attn_drop if attn.training else 0.)
+    out = attend_within_groups(q, k, v, layout, dropout=attn.attn_drop if attn.training else 0.)
     x = x + attn.out_drop(attn.gamma1(attn.proj_drop(attn.proj(out))))
     return layer.ffn(layer.ln2(x), identity=x)
 
@@ -69,8 +68,13 @@ class MixMAEViT(LoudPretrainedMixin, MixingEncoder, VisionTransformer):
             raise ValueError('MixMAEViT has no class token: mixed inputs have no image-level '
                              'token; use out_type="avg_featmap" for classification')
         kwargs['with_cls_token'] = False
-        super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
-                         out_type=out_type, init_cfg=init_cfg, **kwargs)
+        super().__init__(
+            arch=arch,
+            img_size=img_size,
+            patch_size=patch_size,
+            out_type=out_type,
+            init_cfg=init_cfg,
+            **kwargs)
         self.mask_unit = mask_unit
         self.encoder_stride = patch_size
         self.mixed_channels = self.embed_dims
@@ -90,7 +94,9 @@ class MixMAEViT(LoudPretrainedMixin, MixingEncoder, VisionTransformer):
         w = self.patch_embed.projection.weight
         nn.init.xavier_uniform_(w.view(w.shape[0], -1))
 
-    def forward(self, x: torch.Tensor, plan: Optional[torch.Tensor] = None,
+    def forward(self,
+                x: torch.Tensor,
+                plan: Optional[torch.Tensor] = None,
                 group_ids: Optional[torch.Tensor] = None):
         """``forward(x)``: ``VisionTransformer`` outputs; with ``plan`` and ``group_ids``:
         :meth:`forward_mixed`."""
@@ -101,8 +107,12 @@ class MixMAEViT(LoudPretrainedMixin, MixingEncoder, VisionTransformer):
         x, res = self.patch_embed(x)
         ids = upsample_group_ids(group_ids, res)
         x = mix_tokens(x.view(x.shape[0], *res, -1), plan, ids).flatten(1, 2)
-        x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, res,
-                                 mode=self.interpolate_mode, num_extra_tokens=0)
+        x = x + resize_pos_embed(
+            self.pos_embed,
+            self.patch_resolution,
+            res,
+            mode=self.interpolate_mode,
+            num_extra_tokens=0)
         x = self.pre_norm(self.drop_after_pos(x))
         layout = GroupLayout(ids.flatten(1))
         for layer in self.layers:

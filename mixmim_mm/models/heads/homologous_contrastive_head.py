@@ -8,7 +8,8 @@ from mmpretrain.registry import MODELS
 POSITIVE_MODES = ('separate', 'mean')
 
 
-def homologous_contrastive_loss(features: torch.Tensor, source_ids: torch.Tensor,
+def homologous_contrastive_loss(features: torch.Tensor,
+                                source_ids: torch.Tensor,
                                 temperature: float = 0.25,
                                 positives: str = 'separate') -> torch.Tensor:
     """Eq. 7 of MixedAE, vectorised over mixed samples.

@@ -63,8 +63,12 @@ class FastMIMDecoder(BaseModule):
                              f'num_heads={num_heads}')
         self.decoder_embed = nn.Linear(in_channels, embed_dims)
         self.decoder_blocks = nn.ModuleList([
-            TransformerEncoderLayer(embed_dims, num_heads, int(mlp_ratio * embed_dims),
-                                    qkv_bias=True, norm_cfg=norm_cfg) for _ in range(depth)
+            TransformerEncoderLayer(
+                embed_dims,
+                num_heads,
+                int(mlp_ratio * embed_dims),
+                qkv_bias=True,
+                norm_cfg=norm_cfg) for _ in range(depth)
         ])
         self.decoder_norm = build_norm_layer(norm_cfg, embed_dims)[1]
         self.decoder_pred = nn.Linear(embed_dims, out_channels)

@@ -60,7 +60,10 @@ class MixMAEDecoder(BaseModule):
             sincos_pos_embed_2d(self.grid_size, embed_dims)[None], requires_grad=False)
         self.decoder_blocks = nn.ModuleList([
             TransformerEncoderLayer(
-                embed_dims, num_heads, int(mlp_ratio * embed_dims), qkv_bias=True,
+                embed_dims,
+                num_heads,
+                int(mlp_ratio * embed_dims),
+                qkv_bias=True,
                 norm_cfg=norm_cfg) for _ in range(depth)
         ])
         self.decoder_norm = build_norm_layer(norm_cfg, embed_dims)[1]

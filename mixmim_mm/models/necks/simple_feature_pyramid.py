@@ -7,7 +7,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
-
 from mmpretrain.registry import MODELS
 
 SUPPORTED_SCALES = (4.0, 2.0, 1.0, 0.5)
@@ -58,17 +57,18 @@ class SimpleFeaturePyramid(BaseModule):
             uniform for the convolutions, as mmdet's FPN.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int = 256,
-                 scale_factors: Sequence[float] = SUPPORTED_SCALES,
-                 num_outs: int = 5,
-                 in_index: int = -1,
-                 norm_cfg: dict = dict(type='LN2d', eps=1e-6),
-                 act_cfg: dict = dict(type='GELU'),
-                 init_cfg: Optional[Union[dict, list]] = dict(
-                     type='Xavier', layer=['Conv2d', 'ConvTranspose2d'],
-                     distribution='uniform')) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int = 256,
+        scale_factors: Sequence[float] = SUPPORTED_SCALES,
+        num_outs: int = 5,
+        in_index: int = -1,
+        norm_cfg: dict = dict(type='LN2d', eps=1e-6),
+        act_cfg: dict = dict(type='GELU'),
+        init_cfg: Optional[Union[dict, list]] = dict(
+            type='Xavier', layer=['Conv2d', 'ConvTranspose2d'], distribution='uniform')
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         scale_factors = tuple(float(s) for s in scale_factors)
         unsupported = [s for s in scale_factors if s not in SUPPORTED_SCALES]
@@ -91,11 +91,12 @@ class SimpleFeaturePyramid(BaseModule):
         self.stages = nn.ModuleList()
         for scale in scale_factors:
             resample, channels = self._resample(scale, in_channels, norm_cfg, act_cfg)
-            self.stages.append(nn.Sequential(
-                resample,
-                ConvModule(channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=None),
-                ConvModule(out_channels, out_channels, 3, padding=1, norm_cfg=norm_cfg,
-                           act_cfg=None)))
+            self.stages.append(
+                nn.Sequential(
+                    resample,
+                    ConvModule(channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=None),
+                    ConvModule(
+                        out_channels, out_channels, 3, padding=1, norm_cfg=norm_cfg, act_cfg=None)))
 
     @staticmethod
     def _resample(scale: float, channels: int, norm_cfg: Optional[dict],
@@ -115,8 +116,8 @@ class SimpleFeaturePyramid(BaseModule):
             return nn.Identity(), channels
         return nn.MaxPool2d(kernel_size=2, stride=2), channels
 
-    def forward(self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
-                ) -> Tuple[torch.Tensor, ...]:
+    def forward(self, inputs: Union[torch.Tensor,
+                                    Sequence[torch.Tensor]]) -> Tuple[torch.Tensor, ...]:
         """Build the pyramid.
 
         Args:

@@ -1,5 +1,5 @@
 # Each module registers its classes on import; keep one import line per module.
-from . import low_pass  # noqa: F401
 from . import data_sample_target  # noqa: F401
-from .preprocessor_stats import attach_preprocessor_normalization  # noqa: F401
 from . import hog  # noqa: F401
+from . import low_pass  # noqa: F401
+from .preprocessor_stats import attach_preprocessor_normalization  # noqa: F401

@@ -3,7 +3,6 @@ from typing import List, Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
-
 from mmpretrain.registry import MODELS
 
 from .preprocessor_stats import channel_stats
@@ -52,7 +51,9 @@ class DataSampleTarget(BaseModule):
     # Lets algorithms and tools tell this module from generators that compute a target.
     reads_data_samples = True
 
-    def __init__(self, key: str = 'low_pass_target', pixel_space: bool = True,
+    def __init__(self,
+                 key: str = 'low_pass_target',
+                 pixel_space: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(key, str) or not key:

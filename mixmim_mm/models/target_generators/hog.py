@@ -12,7 +12,6 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
-
 from mmpretrain.registry import MODELS
 
 from .preprocessor_stats import channel_stats
@@ -42,8 +41,12 @@ def gaussian_window_kernel(size: int, device=None) -> torch.Tensor:
     return kernel / kernel.sum()
 
 
-def check_hog_geometry(height: int, width: int, cell_size: int, token_stride: int,
-                       gaussian_window: int = 0, owner: str = 'HOG') -> None:
+def check_hog_geometry(height: int,
+                       width: int,
+                       cell_size: int,
+                       token_stride: int,
+                       gaussian_window: int = 0,
+                       owner: str = 'HOG') -> None:
     """Raise a ValueError naming the setting when an ``height x width`` image cannot be binned."""
     if cell_size < 1 or token_stride < 1:
         raise ValueError(f'{owner}: cell_size and token_stride must be >= 1, got '
@@ -68,8 +71,8 @@ class HOGSettings:
     with them through :meth:`hog`, so they cannot drift apart.
     """
 
-    def set_hog_settings(self, token_stride: int, nbins: int, cell_size: int,
-                         gaussian_window: int, normalization: Optional[str]) -> None:
+    def set_hog_settings(self, token_stride: int, nbins: int, cell_size: int, gaussian_window: int,
+                         normalization: Optional[str]) -> None:
         """Check the arguments (a ValueError names the one at fault) and store them."""
         owner = type(self).__name__
         if nbins < 1:

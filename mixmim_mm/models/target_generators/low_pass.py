@@ -3,7 +3,6 @@ from typing import Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
-
 from mmpretrain.registry import MODELS
 
 from ..utils.low_pass_filter import LowPassFilter
@@ -61,8 +60,8 @@ class LowPassTargetGenerator(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         # The arithmetic is shared with the LowPassTarget data transform.
-        self.filter = LowPassFilter(radius, scale_radius_with_size, reference_size,
-                                    owner=type(self).__name__)
+        self.filter = LowPassFilter(
+            radius, scale_radius_with_size, reference_size, owner=type(self).__name__)
         self.register_buffer('mean', None, persistent=False)
         self.register_buffer('std', None, persistent=False)
         self.set_normalization(mean, std)

@@ -5,9 +5,11 @@ import torch
 import torch.nn as nn
 
 
-def channel_stats(mean: Optional[Sequence[float]], std: Optional[Sequence[float]], owner: str,
-                  channels: Optional[int] = None
-                  ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+def channel_stats(
+        mean: Optional[Sequence[float]],
+        std: Optional[Sequence[float]],
+        owner: str,
+        channels: Optional[int] = None) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
     """Check per-channel mean/std and return them as ``(1, C, 1, 1)`` float32 tensors.
 
     Args:
@@ -67,5 +69,4 @@ def attach_preprocessor_normalization(model: nn.Module) -> None:
     generator.set_normalization(mean, std)
     if hasattr(generator, 'set_channel_conversion'):
         # A target made in the data pipeline is in the loaded image's channel order.
-        generator.set_channel_conversion(bool(getattr(preprocessor, '_channel_conversion',
-                                                      False)))
+        generator.set_channel_conversion(bool(getattr(preprocessor, '_channel_conversion', False)))

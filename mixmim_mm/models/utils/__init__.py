@@ -1,13 +1,21 @@
-from .mask_sampling import (num_masked_cells, sample_block_mask, sample_group_ids,  # noqa: F401
-                            upsample_group_ids)
-from .mixing import hidden_mask, mix_tokens, mixing_plan, unmix_tokens  # noqa: F401
-from .patchify import denormalize_patches, normalize_patches, patchify, unpatchify  # noqa: F401,E501
-from .pos_embed import resize_pos_embed, resize_rel_pos_bias_table, sincos_pos_embed_2d  # noqa: F401,E501
-from .pretrained import LoudPretrainedMixin, load_pretrained, register_checkpoint_format  # noqa: F401,E501
-from .window_attention import WindowAttention, window_partition, window_reverse  # noqa: F401
-from .weight_init import init_transformer_weights  # noqa: F401
-from .homologous_attention import HomologousAttention, topk_count, topk_drop_mask  # noqa: F401
-from .mixing import mix_images  # noqa: F401
-from .pos_embed import sincos_embed_1d  # noqa: F401
-from .resolution import set_backbone_input_size, swin_stage_windows  # noqa: F401
-from .group_attention import attend_within_groups  # noqa: F401
+from .group_attention import attend_within_groups
+from .homologous_attention import HomologousAttention, topk_count, topk_drop_mask
+from .mask_sampling import num_masked_cells, sample_block_mask, sample_group_ids, upsample_group_ids
+from .mixing import hidden_mask, mix_images, mix_tokens, mixing_plan, unmix_tokens
+from .patchify import denormalize_patches, normalize_patches, patchify, unpatchify
+from .pos_embed import (resize_pos_embed, resize_rel_pos_bias_table, sincos_embed_1d,
+                        sincos_pos_embed_2d)
+from .pretrained import LoudPretrainedMixin, load_pretrained, register_checkpoint_format
+from .resolution import set_backbone_input_size, swin_stage_windows
+from .weight_init import init_transformer_weights
+from .window_attention import WindowAttention, window_partition, window_reverse
+
+__all__ = [
+    'attend_within_groups', 'HomologousAttention', 'topk_count', 'topk_drop_mask',
+    'num_masked_cells', 'sample_block_mask', 'sample_group_ids', 'upsample_group_ids',
+    'hidden_mask', 'mix_images', 'mix_tokens', 'mixing_plan', 'unmix_tokens', 'denormalize_patches',
+    'normalize_patches', 'patchify', 'unpatchify', 'resize_pos_embed', 'resize_rel_pos_bias_table',
+    'sincos_embed_1d', 'sincos_pos_embed_2d', 'LoudPretrainedMixin', 'load_pretrained',
+    'register_checkpoint_format', 'set_backbone_input_size', 'swin_stage_windows',
+    'init_transformer_weights', 'WindowAttention', 'window_partition', 'window_reverse'
+]

@@ -8,8 +8,11 @@ from .mask_sampling import upsample_group_ids
 from .window_attention import GroupLayout
 
 
-def attend_within_groups(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                         q_layout: GroupLayout, k_layout: Optional[GroupLayout] = None,
+def attend_within_groups(q: torch.Tensor,
+                         k: torch.Tensor,
+                         v: torch.Tensor,
+                         q_layout: GroupLayout,
+                         k_layout: Optional[GroupLayout] = None,
                          dropout: float = 0.) -> torch.Tensor:
     """Multi-head attention in which a query sees only the keys of its own group.
 
@@ -40,8 +43,11 @@ def attend_within_groups(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
         return t.view(layout.num_sequences, layout.size, heads, d).transpose(1, 2)
 
     out = F.scaled_dot_product_attention(
-        regroup(q, q_layout), regroup(k, k_layout), regroup(v, k_layout),
-        attn_mask=k_layout.key_mask.to(q.dtype), dropout_p=dropout)
+        regroup(q, q_layout),
+        regroup(k, k_layout),
+        regroup(v, k_layout),
+        attn_mask=k_layout.key_mask.to(q.dtype),
+        dropout_p=dropout)
     out = out.transpose(1, 2).reshape(-1, heads * d).index_select(0, q_layout.restore_index)
     return out.view(b, n, heads * d)
 

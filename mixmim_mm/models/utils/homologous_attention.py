@@ -86,7 +86,10 @@ class HomologousAttention(nn.Module):
         self.gamma1 = attention.gamma1
         self.last_topk_accuracy: Optional[torch.Tensor] = None
 
-    def topk_weights(self, q: torch.Tensor, k: torch.Tensor, top_k: int,
+    def topk_weights(self,
+                     q: torch.Tensor,
+                     k: torch.Tensor,
+                     top_k: int,
                      source_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``(B, heads, N, N)`` attention weights, zero outside each query's TopK keys."""
         logits = (q * self.head_dims**-0.5) @ k.transpose(-2, -1)

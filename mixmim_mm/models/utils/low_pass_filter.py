@@ -28,8 +28,11 @@ class LowPassFilter:
         owner (str): Name used in error messages. Defaults to ``'LowPassFilter'``.
     """
 
-    def __init__(self, radius: float, scale_radius_with_size: bool = False,
-                 reference_size: int = 224, owner: str = 'LowPassFilter') -> None:
+    def __init__(self,
+                 radius: float,
+                 scale_radius_with_size: bool = False,
+                 reference_size: int = 224,
+                 owner: str = 'LowPassFilter') -> None:
         if isinstance(radius, bool) or not isinstance(radius, (int, float)) or radius < 0 \
                 or math.isinf(radius) or math.isnan(radius):
             raise ValueError(f'{owner}: radius must be a finite number >= 0, got {radius!r}')

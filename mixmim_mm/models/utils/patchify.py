@@ -17,7 +17,9 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     return x.reshape(b, gh * gw, patch_size * patch_size * c)
 
 
-def unpatchify(patches: torch.Tensor, patch_size: int, grid_size: tuple,
+def unpatchify(patches: torch.Tensor,
+               patch_size: int,
+               grid_size: tuple,
                channels: int = 3) -> torch.Tensor:
     """Inverse of :func:`patchify`: ``(B, gh*gw, p*p*C)`` -> ``(B, C, gh*p, gw*p)``."""
     gh, gw = grid_size
@@ -34,7 +36,8 @@ def normalize_patches(patches: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     return (patches - mean) / (var + eps)**.5
 
 
-def denormalize_patches(pred: torch.Tensor, reference: torch.Tensor,
+def denormalize_patches(pred: torch.Tensor,
+                        reference: torch.Tensor,
                         eps: float = 1e-6) -> torch.Tensor:
     """Map normalised-patch predictions back with the statistics of ``reference`` patches."""
     mean = reference.mean(dim=-1, keepdim=True)

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 
 
-def sincos_pos_embed_2d(grid_size: Tuple[int, int], embed_dims: int,
+def sincos_pos_embed_2d(grid_size: Tuple[int, int],
+                        embed_dims: int,
                         temperature: float = 10000.) -> torch.Tensor:
     """Fixed 2-D sin-cos position embedding of shape ``(gh*gw, embed_dims)``.
 
@@ -19,8 +20,7 @@ def sincos_pos_embed_2d(grid_size: Tuple[int, int], embed_dims: int,
     quarter = embed_dims // 4
     omega = 1. / temperature**(torch.arange(quarter, dtype=torch.float64) / quarter)
     rows, cols = torch.meshgrid(
-        torch.arange(gh, dtype=torch.float64), torch.arange(gw, dtype=torch.float64),
-        indexing='ij')
+        torch.arange(gh, dtype=torch.float64), torch.arange(gw, dtype=torch.float64), indexing='ij')
     out_w = cols.reshape(-1, 1) * omega.reshape(1, -1)
     out_h = rows.reshape(-1, 1) * omega.reshape(1, -1)
     table = torch.cat([out_w.sin(), out_w.cos(), out_h.sin(), out_h.cos()], dim=1)
@@ -41,8 +41,10 @@ def resize_rel_pos_bias_table(table: torch.Tensor, new_window: Tuple[int, int]) 
     return grid.reshape(heads, new_h * new_w).T.to(table.dtype)
 
 
-def resize_pos_embed(table: torch.Tensor, grid: Tuple[int, int],
-                     src_grid: Tuple[int, int] = None, source: str = 'pos_embed') -> torch.Tensor:
+def resize_pos_embed(table: torch.Tensor,
+                     grid: Tuple[int, int],
+                     src_grid: Tuple[int, int] = None,
+                     source: str = 'pos_embed') -> torch.Tensor:
     """Bicubically resize a ``(1, gh*gw, C)`` absolute position table to ``grid``.
 
     Args:
@@ -68,7 +70,8 @@ def resize_pos_embed(table: torch.Tensor, grid: Tuple[int, int],
     return image.permute(0, 2, 3, 1).reshape(1, grid[0] * grid[1], c).to(table.dtype)
 
 
-def sincos_embed_1d(positions: torch.Tensor, embed_dims: int,
+def sincos_embed_1d(positions: torch.Tensor,
+                    embed_dims: int,
                     temperature: float = 10000.) -> torch.Tensor:
     """Fixed 1-D sin-cos encoding ``[sin(pos * w_k), cos(pos * w_k)]`` of ``positions``.
 

@@ -134,20 +134,25 @@ def load_pretrained(module: nn.Module,
     if lost:
         raise ValueError(f'{checkpoint} lacks {len(lost)} encoder weights of the model, '
                          f'e.g. {lost[:10]}; refusing to train from a partly random encoder')
-    dropped = [k for k in unexpected if not (ignored and k.startswith(ignored))
-               and not k.endswith(_ALWAYS_IGNORED_SUFFIXES)]
+    dropped = [
+        k for k in unexpected
+        if not (ignored and k.startswith(ignored)) and not k.endswith(_ALWAYS_IGNORED_SUFFIXES)
+    ]
     if dropped:
         raise ValueError(f'{checkpoint} has {len(dropped)} encoder weights the model has no '
                          f'place for, e.g. {dropped[:10]}; the checkpoint is from another '
                          f'architecture (depths, widths) than the model')
-    print_log(f'loaded {len(state) - len(unexpected)} encoder tensors from {checkpoint}'
-              f'{f" (prefix {prefix!r})" if prefix else ""}', logger=logger)
+    print_log(
+        f'loaded {len(state) - len(unexpected)} encoder tensors from {checkpoint}'
+        f'{f" (prefix {prefix!r})" if prefix else ""}',
+        logger=logger)
     if missing:
-        print_log(f'not in the checkpoint, initialised fresh: {missing}', logger=logger,
-                  level=30)
+        print_log(f'not in the checkpoint, initialised fresh: {missing}', logger=logger, level=30)
     if unexpected:
-        print_log(f'in the checkpoint but not used (pretraining only): {unexpected}',
-                  logger=logger, level=30)
+        print_log(
+            f'in the checkpoint but not used (pretraining only): {unexpected}',
+            logger=logger,
+            level=30)
     return missing, unexpected
 
 

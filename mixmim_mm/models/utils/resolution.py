@@ -39,8 +39,7 @@ def _rebuild_window_msa(w_msa: nn.Module, window: int) -> Optional[nn.Parameter]
     return table
 
 
-def set_swin_input_size(backbone: nn.Module, img_size: int,
-                        window_size: int) -> List[nn.Parameter]:
+def set_swin_input_size(backbone: nn.Module, img_size: int, window_size: int) -> List[nn.Parameter]:
     """Make an MMPretrain ``SwinTransformer`` run ``img_size`` inputs with ``window_size``.
 
     Every block's window becomes the clipped window of its stage (see
@@ -66,7 +65,8 @@ def set_swin_input_size(backbone: nn.Module, img_size: int,
     return changed
 
 
-def set_backbone_input_size(backbone: nn.Module, img_size: int,
+def set_backbone_input_size(backbone: nn.Module,
+                            img_size: int,
                             window_size: Optional[int] = None) -> List[nn.Parameter]:
     """Adapt a backbone's size-dependent parts to square ``img_size`` inputs.
 
@@ -88,5 +88,3 @@ def set_backbone_input_size(backbone: nn.Module, img_size: int,
             raise ValueError(f'{type(backbone).__name__} needs a window_size for {img_size} px')
         return set_swin_input_size(backbone, img_size, window_size)
     return []
-
-

@@ -77,8 +77,8 @@ def same_group_mask(group_windows: torch.Tensor, dtype=torch.float32) -> torch.T
     """``(B*nW, n)`` group ids -> ``(B*nW, 1, n, n)`` additive mask: 0 where query and key
     share a group, ``-inf`` elsewhere (built once per stage, added to the position bias)."""
     same = (group_windows[:, :, None] == group_windows[:, None, :])[:, None]
-    return torch.zeros(same.shape, dtype=dtype, device=same.device).masked_fill_(
-        ~same, float('-inf'))
+    return torch.zeros(
+        same.shape, dtype=dtype, device=same.device).masked_fill_(~same, float('-inf'))
 
 
 class GroupLayout:
@@ -108,8 +108,10 @@ class GroupLayout:
         self.flat_index = (positions + offsets).flatten()  # into (B*n) tokens
         self.valid = valid.flatten()
         self.positions = positions.flatten(0, 1)  # (B*G, K) position inside the window
-        self.key_mask = torch.zeros(valid.shape, device=group_ids.device).masked_fill_(
-            ~valid, float('-inf')).flatten(0, 1)[:, None, None, :]
+        self.key_mask = torch.zeros(
+            valid.shape, device=group_ids.device).masked_fill_(~valid,
+                                                               float('-inf')).flatten(0, 1)[:, None,
+                                                                                            None, :]
         self.num_sequences, self.size = b * num_groups, size
         # Where each of the B*n tokens sits among the regrouped rows: going back is a
         # gather, whose gradient is cheaper on CPU than that of a boolean selection
@@ -179,7 +181,9 @@ class WindowAttention(nn.Module):
         bias = self.relative_position_bias_table[index.view(-1)].view(n, n, -1)
         return bias.permute(2, 0, 1)
 
-    def forward(self, x: torch.Tensor, window: Tuple[int, int],
+    def forward(self,
+                x: torch.Tensor,
+                window: Tuple[int, int],
                 group_mask: Optional[torch.Tensor] = None,
                 layout: Optional[GroupLayout] = None) -> torch.Tensor:
         """Attend within windows.
@@ -227,12 +231,13 @@ class WindowAttention(nn.Module):
 
     def _attend(self, q, k, v, biases, dropout: float) -> torch.Tensor:
         """Attention with the sum of the additive ``biases`` as mask."""
-        plain = (self.attn_impl == 'auto' and not q.is_cuda and torch.is_grad_enabled()
-                 and any(b.requires_grad for b in biases))
+        plain = (
+            self.attn_impl == 'auto' and not q.is_cuda and torch.is_grad_enabled()
+            and any(b.requires_grad for b in biases))
         if plain:
             return _attention_reference(q, k, v, biases, dropout)
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=sum(biases[1:], biases[0]),
-                                              dropout_p=dropout)
+        return F.scaled_dot_product_attention(
+            q, k, v, attn_mask=sum(biases[1:], biases[0]), dropout_p=dropout)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # Checkpoints trained with another window (e.g. 14 in pretraining, 16 or 32
@@ -242,6 +247,6 @@ class WindowAttention(nn.Module):
             table = state_dict[key]
             if table.shape != self.relative_position_bias_table.shape and \
                     table.shape[1] == self.num_heads:
-                state_dict[key] = resize_rel_pos_bias_table(
-                    table, (self.window_size, self.window_size))
+                state_dict[key] = resize_rel_pos_bias_table(table,
+                                                            (self.window_size, self.window_size))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

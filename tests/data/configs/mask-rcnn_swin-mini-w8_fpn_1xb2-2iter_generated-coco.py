@@ -3,8 +3,10 @@
 # jitter, 2 iterations. Everything else (the 4conv1fc/2-conv-RPN Mask R-CNN, SyncBN, the layer
 # decay optimizer, LSJ with fixed-size padding, COCO evaluation) comes from the real config.
 # Tests set `data_root` (a generated COCO-format folder) and the backbone checkpoint.
-_base_ = ['../../../configs/mixmae/benchmarks/mmdetection/'
-          'mask-rcnn_swin-base-w16_fpn_8xb8-lsj-55e_coco.py']
+_base_ = [
+    '../../../configs/mixmae/benchmarks/mmdetection/'
+    'mask-rcnn_swin-base-w16_fpn_8xb8-lsj-55e_coco.py'
+]
 
 data_root = 'data/generated_coco/'
 classes = ('square', 'triangle', 'disc')
@@ -15,27 +17,30 @@ model = dict(
     data_preprocessor=dict(
         batch_augments=[dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)]),
     backbone=dict(
-        arch='mini',
-        img_size=128,
-        window_size=(8, 8, [4, 8], 4),
-        drop_path_rate=0.1,
+        arch='mini', img_size=128, window_size=(8, 8, [4, 8], 4), drop_path_rate=0.1,
         init_cfg=None),
     neck=dict(in_channels=[32, 64, 128, 256], out_channels=channels),
     rpn_head=dict(in_channels=channels, feat_channels=channels),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=channels),
-        bbox_head=dict(in_channels=channels, conv_out_channels=channels, fc_out_channels=64,
-                       num_classes=len(classes)),
+        bbox_head=dict(
+            in_channels=channels,
+            conv_out_channels=channels,
+            fc_out_channels=64,
+            num_classes=len(classes)),
         mask_roi_extractor=dict(out_channels=channels),
-        mask_head=dict(in_channels=channels, conv_out_channels=channels,
-                       num_classes=len(classes))))
+        mask_head=dict(in_channels=channels, conv_out_channels=channels, num_classes=len(classes))))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomResize', scale=image_size, ratio_range=(0.1, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_type='absolute_range', crop_size=image_size,
-         recompute_bbox=True, allow_negative_crop=True),
+    dict(
+        type='RandomCrop',
+        crop_type='absolute_range',
+        crop_size=image_size,
+        recompute_bbox=True,
+        allow_negative_crop=True),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
@@ -45,8 +50,9 @@ test_pipeline = [
     dict(type='Resize', scale=image_size, keep_ratio=True),
     dict(type='Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 train_dataloader = dict(
     batch_size=2,

@@ -15,26 +15,32 @@ model = dict(
     data_preprocessor=dict(
         batch_augments=[dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)]),
     backbone=dict(
-        arch=dict(_delete_=True, embed_dims=64, num_layers=2, num_heads=2,
-                  feedforward_channels=128),
+        arch=dict(
+            _delete_=True, embed_dims=64, num_layers=2, num_heads=2, feedforward_channels=128),
         img_size=128,
         init_cfg=None),
     neck=dict(in_channels=64, out_channels=channels),
     rpn_head=dict(in_channels=channels, feat_channels=channels),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=channels),
-        bbox_head=dict(in_channels=channels, conv_out_channels=channels, fc_out_channels=64,
-                       num_classes=len(classes)),
+        bbox_head=dict(
+            in_channels=channels,
+            conv_out_channels=channels,
+            fc_out_channels=64,
+            num_classes=len(classes)),
         mask_roi_extractor=dict(out_channels=channels),
-        mask_head=dict(in_channels=channels, conv_out_channels=channels,
-                       num_classes=len(classes))))
+        mask_head=dict(in_channels=channels, conv_out_channels=channels, num_classes=len(classes))))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomResize', scale=image_size, ratio_range=(0.1, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_type='absolute_range', crop_size=image_size,
-         recompute_bbox=True, allow_negative_crop=True),
+    dict(
+        type='RandomCrop',
+        crop_type='absolute_range',
+        crop_size=image_size,
+        recompute_bbox=True,
+        allow_negative_crop=True),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
@@ -44,8 +50,9 @@ test_pipeline = [
     dict(type='Resize', scale=image_size, keep_ratio=True),
     dict(type='Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 train_dataloader = dict(
     batch_size=2,

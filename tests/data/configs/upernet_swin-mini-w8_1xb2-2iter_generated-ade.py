@@ -3,8 +3,10 @@
 # 2 iterations. Everything else (UperNet + auxiliary FCN head, the layer decay optimizer, the
 # warmup + poly schedule, sliding-window inference, mIoU) comes from the real config.
 # Tests set `data_root` (a generated ADE20K-style folder) and the backbone checkpoint.
-_base_ = ['../../../configs/mixmae/benchmarks/mmsegmentation/'
-          'upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py']
+_base_ = [
+    '../../../configs/mixmae/benchmarks/mmsegmentation/'
+    'upernet_swin-base-w16_8xb2-160k_ade20k-512x512.py'
+]
 
 data_root = 'data/generated_ade/'
 crop_size = (64, 64)
@@ -12,10 +14,7 @@ crop_size = (64, 64)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
-        arch='mini',
-        img_size=128,
-        window_size=(8, 8, [4, 8], 4),
-        drop_path_rate=0.1,
+        arch='mini', img_size=128, window_size=(8, 8, [4, 8], 4), drop_path_rate=0.1,
         init_cfg=None),
     decode_head=dict(in_channels=[32, 64, 128, 256], channels=16),
     auxiliary_head=dict(in_channels=128, channels=16),
@@ -50,8 +49,6 @@ test_dataloader = val_dataloader
 # Validation (mIoU) runs once, after the last iteration.
 train_cfg = dict(max_iters=2, val_interval=2)
 default_hooks = dict(
-    logger=dict(interval=1),
-    checkpoint=dict(interval=2),
-    visualization=dict(draw=False))
+    logger=dict(interval=1), checkpoint=dict(interval=2), visualization=dict(draw=False))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

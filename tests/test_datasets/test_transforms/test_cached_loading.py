@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
+from mmpretrain.registry import TRANSFORMS
 from PIL import Image
 
 import mixmim_mm  # noqa: F401
-from mmpretrain.registry import TRANSFORMS
 
 
 def _image(path):

@@ -6,12 +6,12 @@ import pytest
 import torch
 from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
 from mixmim_mm.datasets.transforms.image_targets import (HOGTarget, ImageTargetTransform,
                                                          LowPassTarget)
 from mixmim_mm.models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
-from mmpretrain.registry import MODELS
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 KEY = 'low_pass_target'
@@ -25,8 +25,10 @@ PIXEL_ATOL = 1e-3
 
 
 def augment(crop, flip_prob):
-    return [dict(type='RandomCrop', crop_size=crop),
-            dict(type='RandomFlip', prob=flip_prob, direction='horizontal')]
+    return [
+        dict(type='RandomCrop', crop_size=crop),
+        dict(type='RandomFlip', prob=flip_prob, direction='horizontal')
+    ]
 
 
 def run_pipeline(transforms, images, seed):
@@ -51,9 +53,11 @@ def both_sides(crop, radius, flip_prob=0.5, seed=0, **filter_kwargs):
     imgs = images((h + 9, w + 5, 3))
     pre = preprocessor()
     plain = run_pipeline([*augment(crop, flip_prob), dict(type='PackInputs')], imgs, seed)
-    piped = run_pipeline([*augment(crop, flip_prob),
-                          dict(type='LowPassTarget', radius=radius, **filter_kwargs),
-                          dict(type='PackInputs', algorithm_keys=[KEY])], imgs, seed)
+    piped = run_pipeline([
+        *augment(crop, flip_prob),
+        dict(type='LowPassTarget', radius=radius, **filter_kwargs),
+        dict(type='PackInputs', algorithm_keys=[KEY])
+    ], imgs, seed)
     plain, piped = pre(plain, training=True), pre(piped, training=True)
     torch.testing.assert_close(plain['inputs'], piped['inputs'], atol=0, rtol=0)
 
@@ -76,7 +80,9 @@ def test_pipeline_target_equals_model_target(crop):
 
 
 def test_scaled_radius_is_the_same_on_both_sides():
-    model_side, pipeline_side, _ = both_sides((40, 56), radius=20, scale_radius_with_size=True,
+    model_side, pipeline_side, _ = both_sides((40, 56),
+                                              radius=20,
+                                              scale_radius_with_size=True,
                                               reference_size=224)
     torch.testing.assert_close(pipeline_side, model_side, atol=ATOL, rtol=0)
 
@@ -89,10 +95,13 @@ def test_flipped_sample_gets_the_flipped_target():
     assert flipped['data_samples'][0].flip and not unflipped['data_samples'][0].flip
     target = flipped['data_samples'][0].get(KEY)
     # Same crop, mirrored: the target is the mirrored target, computed from what the model sees.
-    torch.testing.assert_close(target, unflipped['data_samples'][0].get(KEY).flip(-1),
-                               atol=PIXEL_ATOL, rtol=0)
-    torch.testing.assert_close(target, LowPassTarget(radius=4).filter(
-        flipped['inputs'][0].float()), atol=PIXEL_ATOL, rtol=0)
+    torch.testing.assert_close(
+        target, unflipped['data_samples'][0].get(KEY).flip(-1), atol=PIXEL_ATOL, rtol=0)
+    torch.testing.assert_close(
+        target,
+        LowPassTarget(radius=4).filter(flipped['inputs'][0].float()),
+        atol=PIXEL_ATOL,
+        rtol=0)
     assert not torch.allclose(target, unflipped['data_samples'][0].get(KEY), atol=1.)
 
 
@@ -102,9 +111,11 @@ def test_crop_decides_the_target():
     a = run_pipeline([*augment((32, 32), 0.0), *tail], imgs, seed=1)
     b = run_pipeline([*augment((32, 32), 0.0), *tail], imgs, seed=2)
     for batch in (a, b):
-        torch.testing.assert_close(batch['data_samples'][0].get(KEY),
-                                   LowPassTarget(radius=4).filter(batch['inputs'][0].float()),
-                                   atol=PIXEL_ATOL, rtol=0)
+        torch.testing.assert_close(
+            batch['data_samples'][0].get(KEY),
+            LowPassTarget(radius=4).filter(batch['inputs'][0].float()),
+            atol=PIXEL_ATOL,
+            rtol=0)
     assert not torch.allclose(a['inputs'].float(), b['inputs'].float())
 
 
@@ -127,6 +138,7 @@ def test_bad_arguments_and_inputs_are_reported():
 
 
 def test_subclass_registers_its_key():
+
     class Edges(ImageTargetTransform):
         default_key = 'edge_target_for_test'
 
@@ -157,8 +169,11 @@ def hog_both_sides(crop, mean, std, flip_prob=0.5, seed=0, **hog_kwargs):
     imgs = images((h + 9, w + 5, 3))
     pre = MODELS.build(dict(type='SelfSupDataPreprocessor', mean=mean, std=std, to_rgb=True))
     plain = run_pipeline([*augment(crop, flip_prob), dict(type='PackInputs')], imgs, seed)
-    piped = run_pipeline([*augment(crop, flip_prob), dict(type='HOGTarget', **hog_kwargs),
-                          dict(type='PackInputs', algorithm_keys=[HOG_KEY])], imgs, seed)
+    piped = run_pipeline([
+        *augment(crop, flip_prob),
+        dict(type='HOGTarget', **hog_kwargs),
+        dict(type='PackInputs', algorithm_keys=[HOG_KEY])
+    ], imgs, seed)
     plain, piped = pre(plain, training=True), pre(piped, training=True)
     torch.testing.assert_close(plain['inputs'], piped['inputs'], atol=0, rtol=0)
     generator = MODELS.build(dict(type='HOGTargetGenerator', **hog_kwargs))
@@ -173,8 +188,8 @@ def hog_both_sides(crop, mean, std, flip_prob=0.5, seed=0, **hog_kwargs):
                                          ((64, 96), 32), ((24, 40), 8)])
 @pytest.mark.parametrize('normalization', ['cell', 'block', None])
 def test_pipeline_hog_equals_model_hog(crop, stride, normalization):
-    model_side, pipeline_side = hog_both_sides(crop, EXACT_MEAN, EXACT_STD, token_stride=stride,
-                                               normalization=normalization)
+    model_side, pipeline_side = hog_both_sides(
+        crop, EXACT_MEAN, EXACT_STD, token_stride=stride, normalization=normalization)
     tokens = (crop[0] // stride) * (crop[1] // stride)
     assert pipeline_side.shape == model_side.shape == (3, tokens, 27 * (stride // 8)**2)
     # Raw histograms are sums of 0-255-scale magnitudes: the same tolerance relative to them.
@@ -207,22 +222,22 @@ def test_hog_channel_order_follows_to_rgb():
 
 def test_flipped_sample_gets_the_flipped_hog_target():
     imgs = images((40, 50, 3), n=1)
-    tail = [dict(type='HOGTarget', token_stride=16, normalization=None),
-            dict(type='PackInputs', algorithm_keys=[HOG_KEY])]
+    tail = [
+        dict(type='HOGTarget', token_stride=16, normalization=None),
+        dict(type='PackInputs', algorithm_keys=[HOG_KEY])
+    ]
     flipped = run_pipeline([*augment((32, 48), 1.0), *tail], imgs, seed=3)
     unflipped = run_pipeline([*augment((32, 48), 0.0), *tail], imgs, seed=3)
     assert flipped['data_samples'][0].flip and not unflipped['data_samples'][0].flip
     target = flipped['data_samples'][0].get(HOG_KEY)
     # The target is the HOG of the flipped image the model sees, not of the file's image.
     model = MODELS.build(dict(type='HOGTargetGenerator', normalization=None))
-    torch.testing.assert_close(target, model(flipped['inputs'].float().flip(1))[0],
-                               atol=0, rtol=0)
+    torch.testing.assert_close(target, model(flipped['inputs'].float().flip(1))[0], atol=0, rtol=0)
     assert not torch.allclose(target, unflipped['data_samples'][0].get(HOG_KEY), rtol=1e-2)
     # Same crop in both runs: un-mirroring the flipped sample's image gives the unflipped
     # sample's target, so only the flip separates the two targets.
     mirrored = model(flipped['inputs'].float().flip(1, -1))[0]
-    torch.testing.assert_close(mirrored, unflipped['data_samples'][0].get(HOG_KEY),
-                               atol=0, rtol=0)
+    torch.testing.assert_close(mirrored, unflipped['data_samples'][0].get(HOG_KEY), atol=0, rtol=0)
 
 
 def test_hog_target_bad_arguments_and_sizes_are_reported():

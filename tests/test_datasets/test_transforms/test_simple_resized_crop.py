@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from mmpretrain.registry import TRANSFORMS
 
 from mixmim_mm.datasets.transforms.simple_resized_crop import SimpleResizedCrop
-from mmpretrain.registry import TRANSFORMS
 
 
 def coordinate_image(height, width):
@@ -85,9 +85,14 @@ def test_registered():
     assert transform.padding == 2 and transform.interpolation == 'bicubic'
 
 
-@pytest.mark.parametrize('kwargs', [dict(size=0), dict(size=8, padding=8), dict(padding=-1),
-                                    dict(flip_prob=1.5), dict(backend='skimage'),
-                                    dict(interpolation='area', backend='pillow')])
+@pytest.mark.parametrize('kwargs', [
+    dict(size=0),
+    dict(size=8, padding=8),
+    dict(padding=-1),
+    dict(flip_prob=1.5),
+    dict(backend='skimage'),
+    dict(interpolation='area', backend='pillow')
+])
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError, match='SimpleResizedCrop'):
         SimpleResizedCrop(**kwargs)

@@ -9,8 +9,8 @@ from mixmim_mm.engine.hooks import MixingBatchCheckHook
 def fake_runner(batch_size, drop_last, num_samples, num_images=4, mix_mode='group'):
     model = torch.nn.Module()
     model.num_images, model.mix_mode = num_images, mix_mode
-    loader = SimpleNamespace(batch_size=batch_size, drop_last=drop_last,
-                             sampler=list(range(num_samples)))
+    loader = SimpleNamespace(
+        batch_size=batch_size, drop_last=drop_last, sampler=list(range(num_samples)))
     return SimpleNamespace(model=model, train_dataloader=loader)
 
 
@@ -25,7 +25,7 @@ def test_last_partial_batch_is_reported_when_drop_last_is_off():
 
 
 @pytest.mark.parametrize('batch_size, drop_last, num_samples', [(8, True, 18), (8, False, 20),
-                                                               (8, False, 16)])
+                                                                (8, False, 16)])
 def test_batches_that_can_be_grouped_pass(batch_size, drop_last, num_samples):
     MixingBatchCheckHook().before_train(fake_runner(batch_size, drop_last, num_samples))
 
@@ -50,15 +50,17 @@ def test_infinite_sampler_never_yields_a_short_batch():
 
 def mixmae_runner(crop):
     from mmpretrain.registry import MODELS
-    model = MODELS.build(dict(
-        type='MixMAE', num_images=2, mix_mode='group',
-        backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=64,
-                      window_size=(4, 4, 4, 2)),
-        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
-        head=dict(type='MixMAEHead', norm_pix=True)))
+    model = MODELS.build(
+        dict(
+            type='MixMAE',
+            num_images=2,
+            mix_mode='group',
+            backbone=dict(
+                type='MixMAESwinTransformer', arch='mini', img_size=64, window_size=(4, 4, 4, 2)),
+            neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
+            head=dict(type='MixMAEHead', norm_pix=True)))
     dataset = [dict(inputs=torch.zeros(3, *crop))]
-    loader = SimpleNamespace(batch_size=4, drop_last=True, sampler=list(range(8)),
-                             dataset=dataset)
+    loader = SimpleNamespace(batch_size=4, drop_last=True, sampler=list(range(8)), dataset=dataset)
     return SimpleNamespace(model=model, train_dataloader=loader)
 
 

@@ -16,8 +16,9 @@ class ToyModel(BaseModel):
     """A scalar weight that records the batches it trains on."""
 
     def __init__(self, num_images=2, mix_mode='group'):
-        super().__init__(data_preprocessor=SelfSupDataPreprocessor(
-            mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True))
+        super().__init__(
+            data_preprocessor=SelfSupDataPreprocessor(
+                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True))
         self.w = nn.Parameter(torch.ones(1))
         self.num_images = num_images
         self.mix_mode = mix_mode
@@ -39,9 +40,11 @@ class ToyMixModel(ToyModel):
         ids = torch.randint(0, n, (m, h // unit, w // unit))
         up = ids.repeat_interleave(unit, 1).repeat_interleave(unit, 2)
         mixed = originals.gather(1, up[:, None, None].expand(m, 1, c, h, w)).squeeze(1)
-        return dict(originals=originals, mixed=mixed,
-                    reconstructions=torch.zeros_like(originals) + self.w.detach(),
-                    group_ids=ids)
+        return dict(
+            originals=originals,
+            mixed=mixed,
+            reconstructions=torch.zeros_like(originals) + self.w.detach(),
+            group_ids=ids)
 
 
 @pytest.fixture
@@ -50,8 +53,7 @@ def image_dir(tmp_path):
     folder.mkdir()
     rng = np.random.default_rng(0)
     for i in range(3):
-        Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(
-            folder / f'{i}.png')
+        Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(folder / f'{i}.png')
     return str(folder)
 
 

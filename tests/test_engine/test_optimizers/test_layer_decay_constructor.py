@@ -18,32 +18,38 @@ class Detector(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.backbone = MixMAESwinTransformer(arch='mini', img_size=128, window_size=(8, 8, 8, 4),
-                                              out_indices=(0, 1, 2, 3))
+        self.backbone = MixMAESwinTransformer(
+            arch='mini', img_size=128, window_size=(8, 8, 8, 4), out_indices=(0, 1, 2, 3))
         self.neck = nn.Linear(4, 4)
 
 
-def scales_of(model, decay=0.5, constructor='BackboneLayerDecayOptimWrapperConstructor',
+def scales_of(model,
+              decay=0.5,
+              constructor='BackboneLayerDecayOptimWrapperConstructor',
               **paramwise):
-    wrapper = build_optim_wrapper(model, dict(
-        optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.1),
-        constructor=constructor,
-        paramwise_cfg=dict(layer_decay_rate=decay, **paramwise)))
+    wrapper = build_optim_wrapper(
+        model,
+        dict(
+            optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.1),
+            constructor=constructor,
+            paramwise_cfg=dict(layer_decay_rate=decay, **paramwise)))
     return {g['param_name']: g for g in wrapper.optimizer.param_groups}
 
 
-@pytest.mark.parametrize('name, layer', [
-    ('backbone.patch_embed.proj.weight', 0),
-    ('backbone.stages.0.blocks.0.attn.qkv.weight', 1),
-    ('backbone.stages.1.downsample.reduction.weight', 2),  # with the first block of stage 1
-    ('backbone.stages.1.blocks.0.mlp.fc1.weight', 2),
-    ('backbone.stages.2.blocks.1.attn.relative_position_bias_table', 4),
-    ('backbone.stages.3.downsample.norm.weight', 5),
-    ('backbone.stages.3.blocks.0.norm2.weight', 5),
-    ('backbone.norm0.weight', TOP),
-    ('backbone.norm3.weight', TOP),
-    ('neck.weight', TOP),
-])
+@pytest.mark.parametrize(
+    'name, layer',
+    [
+        ('backbone.patch_embed.proj.weight', 0),
+        ('backbone.stages.0.blocks.0.attn.qkv.weight', 1),
+        ('backbone.stages.1.downsample.reduction.weight', 2),  # with the first block of stage 1
+        ('backbone.stages.1.blocks.0.mlp.fc1.weight', 2),
+        ('backbone.stages.2.blocks.1.attn.relative_position_bias_table', 4),
+        ('backbone.stages.3.downsample.norm.weight', 5),
+        ('backbone.stages.3.blocks.0.norm2.weight', 5),
+        ('backbone.norm0.weight', TOP),
+        ('backbone.norm3.weight', TOP),
+        ('neck.weight', TOP),
+    ])
 def test_layer_ids_follow_the_swin_layout(name, layer):
     init_default_scope('mmpretrain')
     groups = scales_of(Detector())
@@ -67,11 +73,12 @@ def test_weight_decay_rules_apply():
 def test_frozen_stages_are_left_out():
     init_default_scope('mmpretrain')
     model = Detector()
-    model.backbone = MixMAESwinTransformer(arch='mini', img_size=128, window_size=(8, 8, 8, 4),
-                                           frozen_stages=1)
+    model.backbone = MixMAESwinTransformer(
+        arch='mini', img_size=128, window_size=(8, 8, 8, 4), frozen_stages=1)
     names = set(scales_of(model))
-    assert not any(n.startswith(('backbone.patch_embed', 'backbone.stages.0.',
-                                 'backbone.stages.1.')) for n in names)
+    assert not any(
+        n.startswith(('backbone.patch_embed', 'backbone.stages.0.', 'backbone.stages.1.'))
+        for n in names)
     assert 'backbone.stages.2.blocks.0.attn.qkv.weight' in names
 
 
@@ -80,12 +87,13 @@ def test_mmpretrain_constructor_gives_classifiers_the_same_ids():
     get_layer_depth to our backbone with the 'backbone.' prefix."""
     init_default_scope('mmpretrain')
     from mmpretrain.registry import MODELS
-    classifier = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=128,
-                      window_size=(8, 8, 8, 4)),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=2, in_channels=256)))
+    classifier = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=(8, 8, 8, 4)),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=2, in_channels=256)))
     theirs = scales_of(classifier, constructor='LearningRateDecayOptimWrapperConstructor')
     ours = scales_of(classifier)
     assert {n: g['lr'] for n, g in theirs.items()} == {n: g['lr'] for n, g in ours.items()}

@@ -9,7 +9,6 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.optim import OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from mmengine.runner import Runner
 
@@ -40,9 +39,11 @@ def _net():
 
 
 def _wrapper(model, **kwargs):
-    return OPTIM_WRAPPERS.build(dict(
-        type='MixedPrecisionOptimWrapper',
-        optimizer=torch.optim.AdamW(model.parameters(), lr=1e-2), **kwargs))
+    return OPTIM_WRAPPERS.build(
+        dict(
+            type='MixedPrecisionOptimWrapper',
+            optimizer=torch.optim.AdamW(model.parameters(), lr=1e-2),
+            **kwargs))
 
 
 def test_cpu_forward_is_bf16_and_parameters_stay_fp32(bf16_cpu, logged):
@@ -87,8 +88,7 @@ def test_norm_and_softmax_statistics_are_fp32_under_autocast(bf16_cpu):
         normed, probs = model[1](hidden), hidden.softmax(-1)
         loss = nn.functional.mse_loss(hidden, torch.zeros(64, 16))
     assert hidden.dtype == torch.bfloat16
-    reference = nn.functional.layer_norm(hidden.float(), (16, ), model[1].weight,
-                                         model[1].bias)
+    reference = nn.functional.layer_norm(hidden.float(), (16, ), model[1].weight, model[1].bias)
     _assert_fp32_rounded_once(normed, reference)
     _assert_fp32_rounded_once(probs, hidden.float().softmax(-1))
     assert loss.dtype == torch.float32  # loss reductions in fp32
@@ -117,8 +117,7 @@ def test_a_model_with_mmdet_rpn_or_roi_heads_trains_in_fp32_on_a_cpu(bf16_cpu, l
     # mmcv's CPU NMS and RoIAlign take fp32 only: Mask R-CNN under bf16 autocast would stop
     # at its first RPN proposal step ("expected scalar type Float but found BFloat16").
     from mmdet.models.dense_heads import RPNHead
-    model = nn.ModuleDict(dict(backbone=_net(), rpn_head=RPNHead(in_channels=4,
-                                                                 num_classes=1)))
+    model = nn.ModuleDict(dict(backbone=_net(), rpn_head=RPNHead(in_channels=4, num_classes=1)))
     wrapper = _wrapper(model)
     with wrapper.optim_context(model):
         out = model['backbone'](torch.randn(4, 8))
@@ -142,9 +141,13 @@ def test_accumulation_clipping_and_state_dict_are_optim_wrapper_s(bf16_cpu):
     for wrapper_type in ('OptimWrapper', 'MixedPrecisionOptimWrapper'):
         model = _net()
         extra = dict(cpu_dtype='float32') if wrapper_type != 'OptimWrapper' else {}
-        wrappers.append(OPTIM_WRAPPERS.build(dict(
-            type=wrapper_type, optimizer=torch.optim.AdamW(model.parameters(), lr=1e-2),
-            **settings, **extra)))
+        wrappers.append(
+            OPTIM_WRAPPERS.build(
+                dict(
+                    type=wrapper_type,
+                    optimizer=torch.optim.AdamW(model.parameters(), lr=1e-2),
+                    **settings,
+                    **extra)))
         models.append(model)
     torch.manual_seed(1)
     batches = [torch.randn(4, 8) for _ in range(4)]
@@ -206,8 +209,9 @@ def test_support_check_wants_native_bf16_instructions(monkeypatch):
     assert not supported and 'native bf16' in reason
 
 
-@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
-                    reason='oneDNN has no bf16 kernels for this CPU')
+@pytest.mark.skipif(
+    not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+    reason='oneDNN has no bf16 kernels for this CPU')
 def test_support_check_passes_with_native_bf16(monkeypatch):
     mp.cpu_bf16_support.cache_clear()
     monkeypatch.setattr(mp, '_cpu_flags', lambda: {'avx512f', 'avx512_bf16'})
@@ -294,8 +298,7 @@ def test_mini_mixmae_trains_20_iterations_in_bf16_like_fp32_and_resumes(bf16_cpu
     # and the resumed run continues in bf16 from iteration 10 to 20.
     ckpt_path = str(tmp_path / 'bf16' / 'iter_10.pth')
     saved = torch.load(ckpt_path, map_location='cpu', weights_only=False)['optimizer']
-    cont, cont_rec = _train(_mini_mixmae_cfg(tmp_path / 'cont', 'bfloat16'),
-                            resume_from=ckpt_path)
+    cont, cont_rec = _train(_mini_mixmae_cfg(tmp_path / 'cont', 'bfloat16'), resume_from=ckpt_path)
     loaded = cont_rec.optim_state
     assert loaded['param_groups'] == saved['param_groups']
     assert loaded['state'].keys() == saved['state'].keys() and saved['state']

@@ -4,28 +4,42 @@ import math
 
 import pytest
 import torch
+from mmpretrain.registry import MODELS
 from torch import nn
 
 import mixmim_mm  # noqa: F401
-from mmpretrain.registry import MODELS
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
 TINY_BACKBONE = dict(
-    type='ConvMAEViT', arch=dict(embed_dims=[16, 24, 32], depths=[1, 1, 2], num_heads=2),
-    img_size=64, mask_ratio=0.75)
+    type='ConvMAEViT',
+    arch=dict(embed_dims=[16, 24, 32], depths=[1, 1, 2], num_heads=2),
+    img_size=64,
+    mask_ratio=0.75)
 TINY_NECK = dict(
-    type='ConvMAEPretrainDecoder', grid_size=4, patch_size=16, embed_dim=32,
-    decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2)
-HEAD = dict(type='MAEPretrainHead', norm_pix=True, patch_size=16,
-            loss=dict(type='PixelReconstructionLoss', criterion='L2'))
+    type='ConvMAEPretrainDecoder',
+    grid_size=4,
+    patch_size=16,
+    embed_dim=32,
+    decoder_embed_dim=16,
+    decoder_depth=1,
+    decoder_num_heads=2)
+HEAD = dict(
+    type='MAEPretrainHead',
+    norm_pix=True,
+    patch_size=16,
+    loss=dict(type='PixelReconstructionLoss', criterion='L2'))
 
 
 def build(target_generator=None, **kwargs):
     cfg = dict(
-        type='ConvMAE', backbone=TINY_BACKBONE, neck=TINY_NECK, head=HEAD,
+        type='ConvMAE',
+        backbone=TINY_BACKBONE,
+        neck=TINY_NECK,
+        head=HEAD,
         data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=MEAN, std=STD, to_rgb=True),
-        target_generator=target_generator, **kwargs)
+        target_generator=target_generator,
+        **kwargs)
     model = MODELS.build(copy.deepcopy(cfg))
     model.init_weights()
     return model
@@ -76,8 +90,8 @@ def test_all_pass_filter_gives_the_plain_loss():
     everything = build(dict(type='LowPassTargetGenerator', radius=math.hypot(32, 32)))
     everything.load_state_dict(plain.state_dict())
     x = torch.randn(2, 3, 64, 64)
-    torch.testing.assert_close(loss_with_seed(everything, x), loss_with_seed(plain, x),
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        loss_with_seed(everything, x), loss_with_seed(plain, x), rtol=1e-4, atol=1e-5)
 
 
 def test_target_generator_gets_the_preprocessor_statistics():

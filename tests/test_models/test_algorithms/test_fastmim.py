@@ -1,9 +1,9 @@
 import pytest
 import torch
+from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
 from mixmim_mm.models.target_generators.hog import HOGTargetGenerator
-from mmpretrain.registry import MODELS
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
@@ -14,9 +14,11 @@ SWIN_ARCH = dict(embed_dims=16, depths=[1, 1, 2, 1], num_heads=[1, 1, 2, 2])
 
 def vit_cfg(img=64, target='hog', **kwargs):
     cfg = dict(
-        type='FastMIM', data_preprocessor=PREPROCESSOR, mask_block=16,
-        backbone=dict(type='FastMIMViT', arch=VIT_ARCH, img_size=img, patch_size=16,
-                      out_type='raw'),
+        type='FastMIM',
+        data_preprocessor=PREPROCESSOR,
+        mask_block=16,
+        backbone=dict(
+            type='FastMIMViT', arch=VIT_ARCH, img_size=img, patch_size=16, out_type='raw'),
         neck=dict(type='FastMIMDecoder', in_channels=32, out_channels=108, embed_dims=32),
         head=dict(type='FastMIMHead', patch_size=16))
     if target == 'hog':
@@ -29,9 +31,15 @@ def vit_cfg(img=64, target='hog', **kwargs):
 
 def swin_cfg(img=128, window=8, stage4_window=4):
     return dict(
-        type='FastMIM', data_preprocessor=PREPROCESSOR, mask_block=32,
-        backbone=dict(type='SwinTransformer', arch=SWIN_ARCH, img_size=img, window_size=window,
-                      stage_cfgs=[{}, {}, {}, dict(window_size=stage4_window)]),
+        type='FastMIM',
+        data_preprocessor=PREPROCESSOR,
+        mask_block=32,
+        backbone=dict(
+            type='SwinTransformer',
+            arch=SWIN_ARCH,
+            img_size=img,
+            window_size=window,
+            stage_cfgs=[{}, {}, {}, dict(window_size=stage4_window)]),
         neck=dict(type='FastMIMDecoder', in_channels=128, out_channels=432, embed_dims=32),
         head=dict(type='FastMIMHead'),
         target_generator=dict(type='HOGTargetGenerator', token_stride=32))

@@ -11,8 +11,10 @@ from mixmim_mm.models.utils import hidden_mask, normalize_patches, patchify
 
 TINY = dict(
     type='MixedAE',
-    backbone=dict(type='MixedAEViT', arch=dict(embed_dims=32, num_layers=3, num_heads=4,
-                                               feedforward_channels=64), img_size=64),
+    backbone=dict(
+        type='MixedAEViT',
+        arch=dict(embed_dims=32, num_layers=3, num_heads=4, feedforward_channels=64),
+        img_size=64),
     neck=dict(type='MixMAEDecoder', in_channels=32, embed_dims=16, depth=1, num_heads=2),
     head=dict(type='MixMAEHead', norm_pix=True),
     contrastive_head=dict(type='HomologousContrastiveHead', in_channels=32, proj_dims=16),
@@ -97,6 +99,7 @@ def test_reconstruction_counts_only_each_images_missing_positions(monkeypatch):
     perfect_where_missing = torch.where(hidden, target, target + 5.)
 
     class Oracle(torch.nn.Module):
+
         def forward(self, latent, ids, grps):
             assert torch.equal(ids, patch_ids) and torch.equal(grps, groups)
             return perfect_where_missing

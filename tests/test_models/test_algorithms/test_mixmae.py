@@ -7,9 +7,11 @@ import mixmim_mm  # noqa: F401
 
 def build(**kwargs):
     cfg = dict(
-        type='MixMAE', num_images=4, mix_mode='group',
-        backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=128,
-                      window_size=(8, 8, 8, 4)),
+        type='MixMAE',
+        num_images=4,
+        mix_mode='group',
+        backbone=dict(
+            type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=(8, 8, 8, 4)),
         neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
         head=dict(type='MixMAEHead'))
     for key, value in kwargs.items():
@@ -53,9 +55,13 @@ def test_neck_patch_size_must_match_mask_unit():
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(), dict(num_images=2, mix_mode='flip'), dict(num_images=3, mix_mode='group'),
-    dict(dual_reconstruction=False), dict(shared_mask=True),
-    dict(backbone=dict(separation='mix_embedding')), dict(backbone=dict(separation='none')),
+    dict(),
+    dict(num_images=2, mix_mode='flip'),
+    dict(num_images=3, mix_mode='group'),
+    dict(dual_reconstruction=False),
+    dict(shared_mask=True),
+    dict(backbone=dict(separation='mix_embedding')),
+    dict(backbone=dict(separation='none')),
 ])
 def test_loss_is_finite_and_trains(kwargs):
     model = build(**kwargs)
@@ -88,9 +94,10 @@ def test_without_dual_reconstruction_only_image_0_is_decoded(monkeypatch):
     model = build(dual_reconstruction=False)
     seen = {}
     forward = model.neck.forward
-    monkeypatch.setattr(model.neck, 'forward',
-                        lambda latent, ids, groups: seen.setdefault('g', groups) is not None and
-                        forward(latent, ids, groups))
+    monkeypatch.setattr(
+        model.neck, 'forward',
+        lambda latent, ids, groups: seen.setdefault('g', groups) is not None and forward(
+            latent, ids, groups))
     model.loss(torch.randn(4, 3, 128, 128))
     assert seen['g'].tolist() == [0]
 

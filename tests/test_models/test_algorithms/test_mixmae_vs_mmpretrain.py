@@ -12,24 +12,41 @@ IMG, WINDOWS, DEC = 128, [8, 8, 8, 4], dict(dims=64, depth=2, heads=2)
 
 
 def build_reference():
-    return MODELS.build(dict(
-        type='MixMIM',
-        backbone=dict(type='MixMIMPretrainTransformer', arch=ARCH, img_size=IMG,
-                      window_size=WINDOWS),
-        neck=dict(type='MixMIMPretrainDecoder', num_patches=(IMG // 32)**2, encoder_stride=32,
-                  embed_dim=ARCH['embed_dims'] * 8, decoder_embed_dim=DEC['dims'],
-                  decoder_depth=DEC['depth'], decoder_num_heads=DEC['heads']),
-        head=dict(type='MixMIMPretrainHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+    return MODELS.build(
+        dict(
+            type='MixMIM',
+            backbone=dict(
+                type='MixMIMPretrainTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(
+                type='MixMIMPretrainDecoder',
+                num_patches=(IMG // 32)**2,
+                encoder_stride=32,
+                embed_dim=ARCH['embed_dims'] * 8,
+                decoder_embed_dim=DEC['dims'],
+                decoder_depth=DEC['depth'],
+                decoder_num_heads=DEC['heads']),
+            head=dict(
+                type='MixMIMPretrainHead',
+                norm_pix=True,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
 
 
 def build_ours():
-    return MODELS.build(dict(
-        type='MixMAE', num_images=2, mix_mode='flip', shared_mask=True,
-        backbone=dict(type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
-        neck=dict(type='MixMAEDecoder', in_channels=ARCH['embed_dims'] * 8,
-                  embed_dims=DEC['dims'], depth=DEC['depth'], num_heads=DEC['heads']),
-        head=dict(type='MixMAEHead', norm_pix=True)))
+    return MODELS.build(
+        dict(
+            type='MixMAE',
+            num_images=2,
+            mix_mode='flip',
+            shared_mask=True,
+            backbone=dict(
+                type='MixMAESwinTransformer', arch=ARCH, img_size=IMG, window_size=WINDOWS),
+            neck=dict(
+                type='MixMAEDecoder',
+                in_channels=ARCH['embed_dims'] * 8,
+                embed_dims=DEC['dims'],
+                depth=DEC['depth'],
+                num_heads=DEC['heads']),
+            head=dict(type='MixMAEHead', norm_pix=True)))
 
 
 @pytest.fixture(scope='module')
@@ -42,8 +59,8 @@ def models():
         for p in ref.parameters():
             p.add_(torch.randn_like(p) * 0.02)
     ours = build_ours()
-    missing, unexpected = ours.load_state_dict(convert_mmpretrain_mixmim(ref.state_dict()),
-                                               strict=True)
+    missing, unexpected = ours.load_state_dict(
+        convert_mmpretrain_mixmim(ref.state_dict()), strict=True)
     assert not missing and not unexpected
     return ref.eval(), ours.eval()
 
@@ -59,9 +76,12 @@ def force_mask(ref, ours, group_ids, monkeypatch):
             for s in (8, 4, 2, 1))
 
     monkeypatch.setattr(ref.backbone, 'random_masking', ref_masking)
-    monkeypatch.setattr(ours, 'sample_mixing', lambda inputs, generator=None: (
-        torch.stack([torch.arange(len(inputs)), torch.arange(len(inputs)).flip(0)], 1),
-        group_ids.expand(len(inputs), -1, -1)))
+    monkeypatch.setattr(
+        ours,
+        'sample_mixing',
+        lambda inputs, generator=None: (torch.stack([
+            torch.arange(len(inputs)), torch.arange(len(inputs)).flip(0)
+        ], 1), group_ids.expand(len(inputs), -1, -1)))
 
 
 def test_flip_mode_loss_equals_mmpretrain_mixmim(models, monkeypatch):

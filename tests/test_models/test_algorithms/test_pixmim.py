@@ -3,10 +3,10 @@ import math
 
 import pytest
 import torch
+from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
 from mixmim_mm.models.target_generators.low_pass import LowPassTargetGenerator
-from mmpretrain.registry import MODELS
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
@@ -17,15 +17,29 @@ ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
 def tiny_cfg(algo, backbone='MAEViT', radius=4, **backbone_kwargs):
     cfg = dict(
         type=algo,
-        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=MEAN, std=STD,
-                               to_rgb=True),
-        backbone=dict(type=backbone, arch=ARCH, img_size=IMG, patch_size=PATCH,
-                      mask_ratio=0.75, **backbone_kwargs),
-        neck=dict(type='MAEPretrainDecoder', num_patches=(IMG // PATCH)**2, patch_size=PATCH,
-                  in_chans=3, embed_dim=32, decoder_embed_dim=16, decoder_depth=1,
-                  decoder_num_heads=2, mlp_ratio=2),
-        head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=PATCH,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=MEAN, std=STD, to_rgb=True),
+        backbone=dict(
+            type=backbone,
+            arch=ARCH,
+            img_size=IMG,
+            patch_size=PATCH,
+            mask_ratio=0.75,
+            **backbone_kwargs),
+        neck=dict(
+            type='MAEPretrainDecoder',
+            num_patches=(IMG // PATCH)**2,
+            patch_size=PATCH,
+            in_chans=3,
+            embed_dim=32,
+            decoder_embed_dim=16,
+            decoder_depth=1,
+            decoder_num_heads=2,
+            mlp_ratio=2),
+        head=dict(
+            type='MAEPretrainHead',
+            norm_pix=True,
+            patch_size=PATCH,
+            loss=dict(type='PixelReconstructionLoss', criterion='L2')))
     if algo.startswith('PixMIM'):
         cfg['target_generator'] = dict(type='LowPassTargetGenerator', radius=radius)
     return cfg
@@ -143,8 +157,8 @@ def test_state_dict_keys_match_host(pix, host, backbone, kwargs):
 def test_backward_through_train_step(pix, host, backbone, kwargs):
     model = MODELS.build(tiny_cfg(pix, backbone, **kwargs))
     # A default_collate batch: stacked uint8 images.
-    data = dict(inputs=torch.randint(0, 256, (2, 3, IMG, IMG), dtype=torch.uint8),
-                data_samples=None)
+    data = dict(
+        inputs=torch.randint(0, 256, (2, 3, IMG, IMG), dtype=torch.uint8), data_samples=None)
     processed = model.data_preprocessor(data, training=True)
     losses = model(**processed, mode='loss')
     losses['loss'].backward()

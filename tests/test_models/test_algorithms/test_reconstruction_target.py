@@ -6,45 +6,77 @@ import pytest
 import torch
 from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
-from mmpretrain.registry import MODELS
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 KEY = 'low_pass_target'
 PRE = dict(type='SelfSupDataPreprocessor', mean=MEAN, std=STD, to_rgb=True)
 VIT = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
-MAE_NECK = dict(type='MAEPretrainDecoder', num_patches=16, patch_size=8, in_chans=3,
-                embed_dim=32, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2,
-                mlp_ratio=2)
-MAE_HEAD = dict(type='MAEPretrainHead', norm_pix=True, patch_size=8,
-                loss=dict(type='PixelReconstructionLoss', criterion='L2'))
+MAE_NECK = dict(
+    type='MAEPretrainDecoder',
+    num_patches=16,
+    patch_size=8,
+    in_chans=3,
+    embed_dim=32,
+    decoder_embed_dim=16,
+    decoder_depth=1,
+    decoder_num_heads=2,
+    mlp_ratio=2)
+MAE_HEAD = dict(
+    type='MAEPretrainHead',
+    norm_pix=True,
+    patch_size=8,
+    loss=dict(type='PixelReconstructionLoss', criterion='L2'))
 # One tiny model per algorithm that takes a target generator: (config, image side, radius);
 # every radius is well below the image's Nyquist corner, so the filter removes detail.
 ALGORITHMS = {
-    'PixMIM': (dict(type='PixMIM', backbone=dict(type='MAEViT', arch=VIT, img_size=32,
-                                                  patch_size=8), neck=MAE_NECK, head=MAE_HEAD),
-               32, 4),
-    'PixMIM-LSMAE': (dict(type='PixMIM', backbone=dict(type='LSMAEViT', arch=VIT, img_size=32,
-                                                        patch_size=8, mask_unit=2),
-                          neck=MAE_NECK, head=MAE_HEAD), 32, 4),
-    'PixMIMMFF': (dict(type='PixMIMMFF', backbone=dict(type='MFFViT', arch=VIT, img_size=32,
-                                                       patch_size=8, out_indices=[0, 1]),
-                       neck=MAE_NECK, head=MAE_HEAD), 32, 4),
-    'ConvMAE': (dict(type='ConvMAE', backbone=dict(
-        type='ConvMAEViT', arch=dict(embed_dims=[16, 24, 32], depths=[1, 1, 2], num_heads=2),
-        img_size=64, mask_ratio=0.75), neck=dict(
-            type='ConvMAEPretrainDecoder', grid_size=4, patch_size=16, embed_dim=32,
-            decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2),
+    'PixMIM': (dict(
+        type='PixMIM',
+        backbone=dict(type='MAEViT', arch=VIT, img_size=32, patch_size=8),
+        neck=MAE_NECK,
+        head=MAE_HEAD), 32, 4),
+    'PixMIM-LSMAE': (dict(
+        type='PixMIM',
+        backbone=dict(type='LSMAEViT', arch=VIT, img_size=32, patch_size=8, mask_unit=2),
+        neck=MAE_NECK,
+        head=MAE_HEAD), 32, 4),
+    'PixMIMMFF': (dict(
+        type='PixMIMMFF',
+        backbone=dict(type='MFFViT', arch=VIT, img_size=32, patch_size=8, out_indices=[0, 1]),
+        neck=MAE_NECK,
+        head=MAE_HEAD), 32, 4),
+    'ConvMAE': (dict(
+        type='ConvMAE',
+        backbone=dict(
+            type='ConvMAEViT',
+            arch=dict(embed_dims=[16, 24, 32], depths=[1, 1, 2], num_heads=2),
+            img_size=64,
+            mask_ratio=0.75),
+        neck=dict(
+            type='ConvMAEPretrainDecoder',
+            grid_size=4,
+            patch_size=16,
+            embed_dim=32,
+            decoder_embed_dim=16,
+            decoder_depth=1,
+            decoder_num_heads=2),
         head=dict(MAE_HEAD, patch_size=16)), 64, 8),
-    'MixMAE': (dict(type='MixMAE', num_images=2, mix_mode='group', backbone=dict(
-        type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=(8, 8, 8, 4)),
+    'MixMAE': (dict(
+        type='MixMAE',
+        num_images=2,
+        mix_mode='group',
+        backbone=dict(
+            type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=(8, 8, 8, 4)),
         neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
         head=dict(type='MixMAEHead')), 128, 16),
-    'FastMIM': (dict(type='FastMIM', mask_block=16, backbone=dict(
-        type='FastMIMViT', arch=VIT, img_size=32, patch_size=16, out_type='raw'),
-        neck=dict(type='FastMIMDecoder', in_channels=32, out_channels=16 * 16 * 3,
-                  embed_dims=32), head=dict(type='FastMIMHead', patch_size=16)), 32, 4),
+    'FastMIM': (dict(
+        type='FastMIM',
+        mask_block=16,
+        backbone=dict(type='FastMIMViT', arch=VIT, img_size=32, patch_size=16, out_type='raw'),
+        neck=dict(type='FastMIMDecoder', in_channels=32, out_channels=16 * 16 * 3, embed_dims=32),
+        head=dict(type='FastMIMHead', patch_size=16)), 32, 4),
 }
 
 
@@ -68,8 +100,10 @@ def batch(name, with_target, n=4, seed=0, size=None, target=None):
     _, default_size, radius = ALGORITHMS.get(name, (None, size, None))
     size = size or default_size
     target = target or dict(type='LowPassTarget', radius=radius)
-    transforms = [dict(type='RandomCrop', crop_size=size),
-                  dict(type='RandomFlip', prob=0.5, direction='horizontal')]
+    transforms = [
+        dict(type='RandomCrop', crop_size=size),
+        dict(type='RandomFlip', prob=0.5, direction='horizontal')
+    ]
     if with_target:
         transforms.append(target)
     keys = [target.get('key', 'hog_target' if target['type'] == 'HOGTarget' else KEY)]
@@ -80,7 +114,8 @@ def batch(name, with_target, n=4, seed=0, size=None, target=None):
     np.random.seed(seed)
     return default_collate([
         pipeline(dict(img=rng.integers(0, 256, (size + 6, size + 10, 3), dtype=np.uint8)))
-        for _ in range(n)])
+        for _ in range(n)
+    ])
 
 
 def loss(model, data, seed=0):
@@ -150,13 +185,15 @@ def test_target_of_the_wrong_shape_is_an_error_naming_the_key():
 # both sides bin the same gradients (with ImageNet's stats a few exactly horizontal gradients
 # change bin on the model side by rounding; see test_image_targets.py).
 HOG_KEY = 'hog_target'
-EXACT_PRE = dict(type='SelfSupDataPreprocessor', mean=[128., 64., 32.], std=[64., 32., 16.],
-                 to_rgb=True)
+EXACT_PRE = dict(
+    type='SelfSupDataPreprocessor', mean=[128., 64., 32.], std=[64., 32., 16.], to_rgb=True)
 HOG_ALGORITHMS = {
-    'FastMIM': (dict(ALGORITHMS['FastMIM'][0], neck=dict(ALGORITHMS['FastMIM'][0]['neck'],
-                                                         out_channels=108)), 32, 16),
-    'MixMAE': (dict(ALGORITHMS['MixMAE'][0], neck=dict(ALGORITHMS['MixMAE'][0]['neck'],
-                                                       out_channels=432)), 128, 32),
+    'FastMIM':
+    (dict(ALGORITHMS['FastMIM'][0], neck=dict(ALGORITHMS['FastMIM'][0]['neck'],
+                                              out_channels=108)), 32, 16),
+    'MixMAE':
+    (dict(ALGORITHMS['MixMAE'][0], neck=dict(ALGORITHMS['MixMAE'][0]['neck'],
+                                             out_channels=432)), 128, 32),
 }
 
 
@@ -170,8 +207,8 @@ def build_hog(name, target_generator, preprocessor=EXACT_PRE):
 
 def hog_batch(name, with_target, **kwargs):
     _, size, stride = HOG_ALGORITHMS[name]
-    return batch(name, with_target, size=size,
-                 target=dict(type='HOGTarget', token_stride=stride), **kwargs)
+    return batch(
+        name, with_target, size=size, target=dict(type='HOGTarget', token_stride=stride), **kwargs)
 
 
 @pytest.mark.parametrize('name', sorted(HOG_ALGORITHMS))

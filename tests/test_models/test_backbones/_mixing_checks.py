@@ -4,7 +4,10 @@ import torch
 from mixmim_mm.models.utils import mixing_plan, sample_group_ids, upsample_group_ids
 
 
-def assert_images_stay_apart(stages_fn, images: torch.Tensor, grid, num_images: int = 4,
+def assert_images_stay_apart(stages_fn,
+                             images: torch.Tensor,
+                             grid,
+                             num_images: int = 4,
                              atol: float = 1e-5):
     """Changing image ``g``'s pixels changes only tokens of image ``g``, in every stage.
 

@@ -53,8 +53,8 @@ def test_masked_convolution_hides_masked_pixels():
 def test_without_masked_convolution_masked_pixels_leak(monkeypatch):
     """Control for the test above: ignoring the visibility map makes the features leak."""
     original = MaskedConvBlock.forward
-    monkeypatch.setattr(MaskedConvBlock, 'forward',
-                        lambda self, x, visible=None: original(self, x, None))
+    monkeypatch.setattr(
+        MaskedConvBlock, 'forward', lambda self, x, visible=None: original(self, x, None))
     latent, latent2 = masked_pair(tiny())
     assert (latent2 - latent).abs().max() > 1e-3
 
@@ -170,8 +170,9 @@ def test_convmae_base_flops_match_the_analytic_count():
         56 * 56 * 3 * 16 * 256 + 2 * stage_block(256, 56 * 56)  # stage 1
         + 28 * 28 * 256 * 4 * 384 + 2 * stage_block(384, 28 * 28)  # stage 2
         + tokens * 384 * 4 * 768 + tokens * 768 * 768  # stage-3 embedding + projection
-        + 11 * (tokens * 768 * 3 * 768 + 2 * tokens * tokens * 768  # qkv, attention
-                + tokens * 768 * 768 + 2 * tokens * 768 * 4 * 768))  # proj, MLP
+        + 11 * (
+            tokens * 768 * 3 * 768 + 2 * tokens * tokens * 768  # qkv, attention
+            + tokens * 768 * 768 + 2 * tokens * 768 * 4 * 768))  # proj, MLP
     assert counted == expected
     assert abs(expected / 1e9 - 23.08) < 0.01
 
@@ -211,10 +212,12 @@ def test_convmae_base_masked_encoder_flops_match_the_readme():
         + 28 * 28 * 256 * 4 * 384 + 2 * stage_block(384, 28 * 28)  # stage 2, full image
         + tokens * 384 * 4 * 768 + tokens * 768 * 768  # stage-3 embedding + projection
         + tokens * 256 * 16 * 768 + tokens * 384 * 4 * 768  # fusion convolutions 4x4, 2x2
-        + 11 * (visible * 768 * 3 * 768 + 2 * visible * visible * 768  # qkv, attention
-                + visible * 768 * 768 + 2 * visible * 768 * 4 * 768))  # proj, MLP
-    norm_elements = (5 * 56 * 56 * 256 + 5 * 28 * 28 * 384  # embedding + 2 per conv block
-                     + tokens * 768 + (2 * 11 + 1) * visible * 768)  # stage-3 embedding, ViT
+        + 11 * (
+            visible * 768 * 3 * 768 + 2 * visible * visible * 768  # qkv, attention
+            + visible * 768 * 768 + 2 * visible * 768 * 4 * 768))  # proj, MLP
+    norm_elements = (
+        5 * 56 * 56 * 256 + 5 * 28 * 28 * 384  # embedding + 2 per conv block
+        + tokens * 768 + (2 * 11 + 1) * visible * 768)  # stage-3 embedding, ViT
     assert flops == macs + 5 * norm_elements
     assert abs(macs / 1e9 - 11.87) < 0.01
     assert abs(flops / 11.9e9 - 1) < 0.03
@@ -225,9 +228,13 @@ def test_fine_tuning_encoder_loads_every_pretrained_weight(tmp_path):
     pretrain = tiny()
     path = str(tmp_path / 'pretrain.pth')
     save_checkpoint_file({f'backbone.{k}': v for k, v in pretrain.state_dict().items()}, path)
-    finetune = ConvMAEViT(arch=TINY, img_size=96, with_fusion=False, final_norm=False,
-                          out_type='avg_featmap',
-                          init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    finetune = ConvMAEViT(
+        arch=TINY,
+        img_size=96,
+        with_fusion=False,
+        final_norm=False,
+        out_type='avg_featmap',
+        init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
     finetune.init_weights()
     source = pretrain.state_dict()
     for key, value in finetune.state_dict().items():
@@ -239,11 +246,15 @@ def test_fine_tuning_encoder_loads_every_pretrained_weight(tmp_path):
 
 def test_fine_tuning_from_an_incomplete_checkpoint_raises(tmp_path):
     from mixmim_mm.converters import save_checkpoint_file
-    state = {f'backbone.{k}': v for k, v in tiny().state_dict().items()
-             if not k.startswith('layers.0.')}
+    state = {
+        f'backbone.{k}': v
+        for k, v in tiny().state_dict().items() if not k.startswith('layers.0.')
+    }
     path = str(tmp_path / 'partial.pth')
     save_checkpoint_file(state, path)
-    model = ConvMAEViT(arch=TINY, img_size=64,
-                       init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    model = ConvMAEViT(
+        arch=TINY,
+        img_size=64,
+        init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
     with pytest.raises(ValueError, match=r'partial.pth lacks \d+ encoder weights'):
         model.init_weights()

@@ -14,15 +14,16 @@ def test_returns_four_maps_at_strides_4_to_32():
     backbone = ConvMAEViTDense(arch=TINY, img_size=64)
     feats = backbone(torch.randn(2, 3, 64, 96))
     assert [tuple(f.shape) for f in feats] == [(2, 16, 16, 24), (2, 24, 8, 12), (2, 32, 4, 6),
-                                                (2, 32, 2, 3)]
+                                               (2, 32, 2, 3)]
     assert backbone.out_channels == (16, 24, 32, 32)
 
 
 def test_maps_match_the_plain_encoder_and_top_level_is_max_pooled():
     torch.manual_seed(0)
     dense = ConvMAEViTDense(arch=TINY, img_size=64).eval()
-    plain = ConvMAEViT(arch=TINY, img_size=64, with_fusion=False, out_indices=(0, 1, 2),
-                       out_type='featmap').eval()
+    plain = ConvMAEViT(
+        arch=TINY, img_size=64, with_fusion=False, out_indices=(0, 1, 2),
+        out_type='featmap').eval()
     plain.load_state_dict(dense.state_dict())
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
@@ -38,8 +39,8 @@ def test_loads_a_pretraining_state_dict_except_the_fusion_convs():
     dense = ConvMAEViTDense(arch=TINY, img_size=64, learnable_pos_embed=True)
     result = dense.load_state_dict(pretrain.state_dict(), strict=False)
     assert result.missing_keys == []
-    assert sorted({k.split('.')[0] for k in result.unexpected_keys}) == [
-        'stage1_fusion', 'stage2_fusion']
+    assert sorted({k.split('.')[0]
+                   for k in result.unexpected_keys}) == ['stage1_fusion', 'stage2_fusion']
 
 
 @pytest.mark.parametrize('key', ['out_indices', 'out_type', 'with_fusion'])

@@ -11,8 +11,9 @@ from mixmim_mm.converters import save_checkpoint_file
 from mixmim_mm.models.backbones import LoudVisionTransformer, MixedAEViT
 
 ARCH = dict(embed_dims=32, num_layers=2, num_heads=4, feedforward_channels=64)
-FINETUNE = str(Path(__file__).parents[3] / 'configs' / 'mixedae' / 'benchmarks' /
-               'vit-base-p16_8xb128-coslr-100e_in1k.py')
+FINETUNE = str(
+    Path(__file__).parents[3] / 'configs' / 'mixedae' / 'benchmarks' /
+    'vit-base-p16_8xb128-coslr-100e_in1k.py')
 
 
 @pytest.fixture(scope='module')
@@ -35,9 +36,11 @@ def pretrained(tmp_path_factory):
 def finetune_backbone(checkpoint, **kwargs):
     """The fine-tuning config's backbone, shrunk to the tiny arch."""
     cfg = Config.fromfile(FINETUNE).model.backbone
-    cfg.update(arch=kwargs.pop('arch_override', ARCH), img_size=kwargs.pop('img_size', 64),
-               init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'),
-               **kwargs)
+    cfg.update(
+        arch=kwargs.pop('arch_override', ARCH),
+        img_size=kwargs.pop('img_size', 64),
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'),
+        **kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
     return model

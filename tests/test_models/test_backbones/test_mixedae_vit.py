@@ -1,4 +1,5 @@
-"""MixedAEViT: TopK after a global first layer, segment embeddings at every layer, plain ViT keys."""
+"""MixedAEViT: TopK after a global first layer, segment embeddings at every layer, plain ViT
+keys."""
 import pytest
 import torch
 from mmpretrain.models.backbones import VisionTransformer
@@ -130,14 +131,18 @@ def test_pretrained_init_loads_loudly(tmp_path):
     state = {f'backbone.{k}': v + 1 for k, v in source.state_dict().items()}
     state['neck.mask_token'] = torch.zeros(1, 1, 8)
     save_checkpoint_file(state, str(tmp_path / 'full.pth'))
-    model = MixedAEViT(arch=ARCH, img_size=64, init_cfg=dict(
-        type='Pretrained', checkpoint=str(tmp_path / 'full.pth'), prefix='backbone.'))
+    model = MixedAEViT(
+        arch=ARCH,
+        img_size=64,
+        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'full.pth'), prefix='backbone.'))
     model.init_weights()
     for key, value in model.state_dict().items():
         assert torch.equal(value, state['backbone.' + key]), key
     del state['backbone.layers.2.ffn.layers.1.weight']
     save_checkpoint_file(state, str(tmp_path / 'cut.pth'))
-    model = MixedAEViT(arch=ARCH, img_size=64, init_cfg=dict(
-        type='Pretrained', checkpoint=str(tmp_path / 'cut.pth'), prefix='backbone.'))
+    model = MixedAEViT(
+        arch=ARCH,
+        img_size=64,
+        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'cut.pth'), prefix='backbone.'))
     with pytest.raises(ValueError, match='cut.pth lacks'):
         model.init_weights()

@@ -1,15 +1,16 @@
 import pytest
 import torch
+from _mixing_checks import (assert_images_stay_apart, assert_pooled_key_is_its_image_alone,
+                            build_encoder)
 
 from mixmim_mm.models.backbones import MixMAEPVT
 
-from _mixing_checks import (assert_images_stay_apart, build_encoder,  # noqa: E402
-                            assert_pooled_key_is_its_image_alone)
-
 pvt = pytest.importorskip('mmdet.models.backbones.pvt')
 
-TINY = dict(arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
-                      mlp_ratios=[2, 2, 2, 2]), img_size=64)
+TINY = dict(
+    arch=dict(
+        embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 2, 4], mlp_ratios=[2, 2, 2, 2]),
+    img_size=64)
 
 
 def build(**kwargs):
@@ -25,14 +26,13 @@ def test_pooled_key_of_a_cell_equals_the_key_of_its_image_alone():
     """The claim behind exact masking: each spatially reduced key covers one 32-px cell."""
     model = build()
     # First block of each stage with sr > 1 (index 0 is the position embedding).
-    assert_pooled_key_is_its_image_alone(model, [layer[1][1].attn.norm
-                                                 for layer in model.layers[:3]])
+    assert_pooled_key_is_its_image_alone(model,
+                                         [layer[1][1].attn.norm for layer in model.layers[:3]])
 
 
 def test_features_equal_mmdet_pvt_with_the_same_weights():
     ours = build(out_indices=(0, 1, 2, 3))
-    ref = pvt.PyramidVisionTransformer(pretrain_img_size=64, drop_path_rate=0.,
-                                       **TINY['arch'])
+    ref = pvt.PyramidVisionTransformer(pretrain_img_size=64, drop_path_rate=0., **TINY['arch'])
     state = {k: v for k, v in ours.state_dict().items() if not k.startswith('norm_out.')}
     ref.load_state_dict(state, strict=True)
     ref.eval()
@@ -82,6 +82,7 @@ def test_pretrained_checkpoint_of_another_depth_is_refused_loudly(tmp_path):
     good = MixMAEPVT(**TINY, init_cfg=dict(type='Pretrained', checkpoint=path))
     with pytest.raises(ValueError, match='deeper.pth'):
         good.init_weights()
-    shallow = build(arch=dict(TINY['arch'], num_layers=[1, 1, 2, 1]),
-                    init_cfg=dict(type='Pretrained', checkpoint=path))
+    shallow = build(
+        arch=dict(TINY['arch'], num_layers=[1, 1, 2, 1]),
+        init_cfg=dict(type='Pretrained', checkpoint=path))
     torch.testing.assert_close(shallow.state_dict(), src.state_dict())

@@ -39,7 +39,7 @@ def test_multi_scale_outputs_pad_odd_sizes():
     model = MixMAESwinTransformer(**MINI, out_indices=(0, 1, 2, 3))
     outs = model(torch.randn(2, 3, 100, 130))
     assert [tuple(o.shape) for o in outs] == [(2, 32, 25, 33), (2, 64, 13, 17), (2, 128, 7, 9),
-                                             (2, 256, 4, 5)]
+                                              (2, 256, 4, 5)]
 
 
 def test_per_block_window_override():
@@ -88,8 +88,10 @@ def test_layer_depth_follows_blocks():
     model = MixMAESwinTransformer(**MINI)
     total = sum(model.depths) + 2
     assert model.get_layer_depth('backbone.patch_embed.proj.weight', 'backbone.') == (0, total)
-    assert model.get_layer_depth('backbone.stages.2.blocks.1.attn.qkv.weight', 'backbone.') == (4, total)
-    assert model.get_layer_depth('backbone.stages.1.downsample.reduction.weight', 'backbone.') == (2, total)
+    assert model.get_layer_depth('backbone.stages.2.blocks.1.attn.qkv.weight',
+                                 'backbone.') == (4, total)
+    assert model.get_layer_depth('backbone.stages.1.downsample.reduction.weight',
+                                 'backbone.') == (2, total)
     assert model.get_layer_depth('head.fc.weight', 'backbone.') == (total - 1, total)
 
 
@@ -106,8 +108,8 @@ def test_gradient_checkpointing_changes_nothing_but_memory(monkeypatch):
     from mixmim_mm.models.backbones import mixmae_swin
     torch.manual_seed(0)
     kwargs = dict(MINI, out_indices=(0, 1, 2, 3), drop_path_rate=0.2)
-    plain, checkpointed = MixMAESwinTransformer(**kwargs), MixMAESwinTransformer(**kwargs,
-                                                                                 with_cp=True)
+    plain, checkpointed = MixMAESwinTransformer(**kwargs), MixMAESwinTransformer(
+        **kwargs, with_cp=True)
     plain.init_weights()
     checkpointed.load_state_dict(plain.state_dict())
     calls = []
@@ -127,11 +129,15 @@ def test_gradient_checkpointing_changes_nothing_but_memory(monkeypatch):
 
 
 def test_drop_path_rate_grows_linearly_over_all_blocks():
-    model = MixMAESwinTransformer(arch=dict(embed_dims=32, depths=(2, 2, 3, 2),
-                                            num_heads=(1, 2, 4, 8)),
-                                  img_size=128, window_size=(8, 8, 8, 4), drop_path_rate=0.4)
-    rates = [getattr(block.drop_path, 'drop_prob', 0.) for stage in model.stages
-             for block in stage.blocks]
+    model = MixMAESwinTransformer(
+        arch=dict(embed_dims=32, depths=(2, 2, 3, 2), num_heads=(1, 2, 4, 8)),
+        img_size=128,
+        window_size=(8, 8, 8, 4),
+        drop_path_rate=0.4)
+    rates = [
+        getattr(block.drop_path, 'drop_prob', 0.) for stage in model.stages
+        for block in stage.blocks
+    ]
     assert rates == pytest.approx([0.4 * i / 8 for i in range(9)])
     assert isinstance(model.stages[0].blocks[0].drop_path, torch.nn.Identity)
 

@@ -1,15 +1,20 @@
 import pytest
 import torch
+from _mixing_checks import (assert_images_stay_apart, assert_pooled_key_is_its_image_alone,
+                            build_encoder)
 from mmpretrain.models.backbones import SVT
 
 from mixmim_mm.models.backbones import MixMAESVT
 
-from _mixing_checks import (assert_images_stay_apart, build_encoder,  # noqa: E402
-                            assert_pooled_key_is_its_image_alone)
-
-ARCH = dict(embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4],
-            patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], mlp_ratios=[2, 2, 2, 2],
-            sr_ratios=[8, 4, 2, 1], window_sizes=[3, 4, 2, 2])  # 3: a padded stage
+ARCH = dict(
+    embed_dims=[8, 16, 16, 32],
+    depths=[2, 2, 2, 2],
+    num_heads=[1, 2, 2, 4],
+    patch_sizes=[4, 2, 2, 2],
+    strides=[4, 2, 2, 2],
+    mlp_ratios=[2, 2, 2, 2],
+    sr_ratios=[8, 4, 2, 1],
+    window_sizes=[3, 4, 2, 2])  # 3: a padded stage
 TINY = dict(arch=ARCH, img_size=64)
 
 
@@ -39,11 +44,12 @@ def test_pooled_key_of_a_cell_equals_the_key_of_its_image_alone():
     model = build()
     # Stop before the first GSA block mixes in anything else: compare its pooled keys.
     block = model.stages[0][0]
-    for p in [*block.attn.proj.parameters(), *block.ffn.parameters(),
-              *model.position_encodings[0].parameters()]:
+    for p in [
+            *block.attn.proj.parameters(), *block.ffn.parameters(),
+            *model.position_encodings[0].parameters()
+    ]:
         p.data.zero_()
-    assert_pooled_key_is_its_image_alone(model, [model.stages[i][1].attn.norm
-                                                 for i in range(3)])
+    assert_pooled_key_is_its_image_alone(model, [model.stages[i][1].attn.norm for i in range(3)])
 
 
 def test_features_equal_mmpretrain_svt_with_the_same_weights():

@@ -1,12 +1,14 @@
 import pytest
 import torch
+from _mixing_checks import assert_images_stay_apart, build_encoder
 from mmpretrain.models.backbones import VisionTransformer
 
 from mixmim_mm.models.backbones import MixMAEViT
-from _mixing_checks import assert_images_stay_apart, build_encoder
 
-TINY = dict(arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
-            img_size=64, patch_size=16)
+TINY = dict(
+    arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
+    img_size=64,
+    patch_size=16)
 
 
 def build(**kwargs):
@@ -25,8 +27,8 @@ def test_tokens_only_see_their_own_image():
 def test_mixed_output_is_one_normed_token_per_mask_cell():
     model = build()
     from mixmim_mm.models.utils import mixing_plan, sample_group_ids
-    out = model(torch.randn(4, 3, 64, 64), mixing_plan(4, 2, 'group'),
-                sample_group_ids(2, (2, 2), 2))
+    out = model(
+        torch.randn(4, 3, 64, 64), mixing_plan(4, 2, 'group'), sample_group_ids(2, (2, 2), 2))
     assert out.shape == (2, 4, 32) and model.mixed_channels == 32
 
 

@@ -22,8 +22,9 @@ def loop_reference(features, ids, tau, positives):
                 continue
             denom = sum(math.exp(float(z[m, i] @ z[m, j]) / tau) for j in range(n) if j != i)
             if positives == 'separate':
-                terms.append(sum(-math.log(math.exp(float(z[m, i] @ z[m, j]) / tau) / denom)
-                                 for j in pos) / len(pos))
+                terms.append(
+                    sum(-math.log(math.exp(float(z[m, i] @ z[m, j]) / tau) / denom)
+                        for j in pos) / len(pos))
             else:
                 proto = F.normalize(z[m, [i] + pos].sum(0), dim=0)
                 terms.append(-math.log(math.exp(float(z[m, i] @ proto) / tau) / denom))
@@ -46,8 +47,8 @@ def test_image_with_a_single_token_gives_finite_loss_and_gradients():
     loss = homologous_contrastive_loss(features, ids)
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(features.grad).all()
-    assert loss.item() == pytest.approx(loop_reference(features.detach(), ids, 0.25, 'separate'),
-                                        rel=1e-5)
+    assert loss.item() == pytest.approx(
+        loop_reference(features.detach(), ids, 0.25, 'separate'), rel=1e-5)
 
 
 def test_clustered_features_score_lower_than_random_ones():

@@ -18,8 +18,8 @@ def test_default_levels_have_strides_4_to_64_of_a_stride_16_map():
 def test_branches_are_deconv_identity_and_maxpool_then_1x1_and_3x3_with_norms():
     neck = SimpleFeaturePyramid(in_channels=64, out_channels=16, num_outs=4)
     up4, up2, same, down2 = (stage[0] for stage in neck.stages)
-    assert [type(m).__name__ for m in up4] == ['ConvTranspose2d', 'LayerNorm2d', 'GELU',
-                                               'ConvTranspose2d']
+    assert [type(m).__name__
+            for m in up4] == ['ConvTranspose2d', 'LayerNorm2d', 'GELU', 'ConvTranspose2d']
     assert (up4[0].out_channels, up4[3].out_channels) == (32, 16)
     assert isinstance(up2, nn.ConvTranspose2d) and up2.out_channels == 32
     assert isinstance(same, nn.Identity) and isinstance(down2, nn.MaxPool2d)
@@ -68,8 +68,12 @@ def test_registered_for_mmdet_with_ln2d():
     import mmdet.models  # noqa: F401
     from mmdet.registry import MODELS
     with DefaultScope.overwrite_default_scope('mmdet'):
-        neck = MODELS.build(dict(type='SimpleFeaturePyramid', in_channels=32, out_channels=8,
-                                 norm_cfg=dict(type='LN2d', eps=1e-6)))
+        neck = MODELS.build(
+            dict(
+                type='SimpleFeaturePyramid',
+                in_channels=32,
+                out_channels=8,
+                norm_cfg=dict(type='LN2d', eps=1e-6)))
         # The RoI heads build their norms through mmcv in the mmdet scope.
         from mmcv.cnn import build_norm_layer
         _, norm = build_norm_layer(dict(type='LN2d'), 8)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
-
 from mmpretrain.models.selfsup.maskfeat import HOGGenerator
 
 from mixmim_mm.models.target_generators.hog import HOGTargetGenerator, hog_features
+
 
 def integer_images(batch, height, width, seed=0):
     """Images of values 0..7 (x32): Sobel gradients are small integers, so no pixel's
@@ -23,10 +23,12 @@ def numpy_hog(images, token_stride, nbins=9, cell=8):
         return padded[:, :, 1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
 
     # Cross-correlation with [[1,0,-1],[2,0,-2],[1,0,-1]] and its transpose.
-    gx = (shifted(-1, -1) + 2 * shifted(0, -1) + shifted(1, -1)
-          - shifted(-1, 1) - 2 * shifted(0, 1) - shifted(1, 1))
-    gy = (shifted(-1, -1) + 2 * shifted(-1, 0) + shifted(-1, 1)
-          - shifted(1, -1) - 2 * shifted(1, 0) - shifted(1, 1))
+    gx = (
+        shifted(-1, -1) + 2 * shifted(0, -1) + shifted(1, -1) - shifted(-1, 1) - 2 * shifted(0, 1) -
+        shifted(1, 1))
+    gy = (
+        shifted(-1, -1) + 2 * shifted(-1, 0) + shifted(-1, 1) - shifted(1, -1) - 2 * shifted(1, 0) -
+        shifted(1, 1))
     mag = np.hypot(gx, gy)
     angle = np.arctan2(gx, gy)  # in (-pi, pi]
     bins = np.floor(angle / np.pi * nbins).astype(np.int64) % nbins

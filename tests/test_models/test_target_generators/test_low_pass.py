@@ -3,9 +3,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from mmpretrain.registry import MODELS
 
 from mixmim_mm.models.target_generators.low_pass import LowPassTargetGenerator
-from mmpretrain.registry import MODELS
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
@@ -36,8 +36,8 @@ def test_matches_numpy_reference(size):
     pixels, x = normalized_batch(h, w)
     gen = LowPassTargetGenerator(radius=7, mean=MEAN, std=STD)
     out = gen(x)
-    expected = (numpy_low_pass(pixels, 7) - np.array(MEAN).reshape(1, 3, 1, 1)) / np.array(
-        STD).reshape(1, 3, 1, 1)
+    expected = (numpy_low_pass(pixels, 7) -
+                np.array(MEAN).reshape(1, 3, 1, 1)) / np.array(STD).reshape(1, 3, 1, 1)
     assert out.shape == x.shape
     np.testing.assert_allclose(out.numpy(), expected, atol=2e-5)
 
@@ -123,9 +123,13 @@ def test_registered_and_builds():
     assert isinstance(gen, LowPassTargetGenerator) and gen.radius == 10
 
 
-@pytest.mark.parametrize('kwargs', [dict(radius=-1), dict(radius=float('inf')),
-                                    dict(mean=MEAN), dict(mean=MEAN, std=[1., 0., 1.]),
-                                    dict(mean=MEAN, std=[1., 1.])])
+@pytest.mark.parametrize('kwargs', [
+    dict(radius=-1),
+    dict(radius=float('inf')),
+    dict(mean=MEAN),
+    dict(mean=MEAN, std=[1., 0., 1.]),
+    dict(mean=MEAN, std=[1., 1.])
+])
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError, match='LowPassTargetGenerator'):
         LowPassTargetGenerator(**kwargs)

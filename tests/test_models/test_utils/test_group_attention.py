@@ -13,7 +13,7 @@ def test_regrouped_attention_equals_masked_dense_attention_on_another_key_grid()
     q = torch.randn(1, 2, 36, 8)
     k, v = torch.randn(2, 1, 2, 9, 8).unbind(0)
     out = attend_within_groups(q, k, v, GroupLayout(q_ids), GroupLayout(k_ids))
-    mask = torch.zeros(1, 1, 36, 9).masked_fill_(
-        (q_ids[:, :, None] != k_ids[:, None, :])[:, None], float('-inf'))
+    mask = torch.zeros(1, 1, 36, 9).masked_fill_((q_ids[:, :, None] != k_ids[:, None, :])[:, None],
+                                                 float('-inf'))
     ref = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     torch.testing.assert_close(out, ref.transpose(1, 2).reshape(1, 36, 16))

@@ -98,8 +98,10 @@ def test_sampling_accuracy_matches_a_direct_count():
     attn = make_attention()
     attn.topk_weights(q, k, 3, ids)
     kept = (q @ k.transpose(-2, -1)).topk(3, dim=-1).indices
-    fractions = [float((ids[b, kept[b, h, i]] == ids[b, i]).float().mean())
-                 for b in range(2) for h in range(4) for i in range(1, 9)]
+    fractions = [
+        float((ids[b, kept[b, h, i]] == ids[b, i]).float().mean()) for b in range(2)
+        for h in range(4) for i in range(1, 9)
+    ]
     assert float(attn.last_topk_accuracy) == pytest.approx(sum(fractions) / len(fractions))
 
 

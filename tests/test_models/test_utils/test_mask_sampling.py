@@ -72,8 +72,8 @@ def test_block_mask_is_per_sample_and_seeded():
 
 
 def test_block_mask_covers_every_cell_uniformly():
-    counts = sample_block_mask(4000, (4, 4), 0.75,
-                               generator=torch.Generator().manual_seed(0)).float().mean(0)
+    counts = sample_block_mask(
+        4000, (4, 4), 0.75, generator=torch.Generator().manual_seed(0)).float().mean(0)
     assert torch.allclose(counts, torch.full_like(counts, 0.75), atol=0.03)
 
 

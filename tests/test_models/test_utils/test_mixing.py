@@ -36,10 +36,11 @@ def test_mix_tokens_takes_each_position_from_its_group_image():
 def test_unmix_fills_hidden_positions_with_the_mask_token():
     tokens = torch.randn(2, 6, 4)
     ids = torch.tensor([[0, 1, 2, 0, 1, 2], [2, 2, 1, 1, 0, 0]])
-    token = torch.full((4,), 7.)
+    token = torch.full((4, ), 7.)
     out = unmix_tokens(tokens, ids, token, torch.arange(3))
     for g in range(3):
         visible = ids == g
         assert torch.equal(out[:, g][visible], tokens[visible])
         assert (out[:, g][~visible] == 7.).all()
-    assert torch.equal(hidden_mask(ids, torch.arange(3)), (ids[:, None] != torch.arange(3)[None, :, None]).float())
+    assert torch.equal(
+        hidden_mask(ids, torch.arange(3)), (ids[:, None] != torch.arange(3)[None, :, None]).float())

@@ -11,20 +11,24 @@ from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
 from mixmim_mm.converters import save_checkpoint_file
-from mixmim_mm.models.utils import pretrained
 from mixmim_mm.models.backbones import MixMAESwinTransformer
+from mixmim_mm.models.utils import pretrained
 
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='MixMAE', num_images=2,
-        backbone=dict(type='MixMAESwinTransformer', arch='mini', img_size=128,
-                      window_size=(8, 8, 8, 4)),
-        neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
-        head=dict(type='MixMAEHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+    model = MODELS.build(
+        dict(
+            type='MixMAE',
+            num_images=2,
+            backbone=dict(
+                type='MixMAESwinTransformer', arch='mini', img_size=128, window_size=(8, 8, 8, 4)),
+            neck=dict(type='MixMAEDecoder', in_channels=256, embed_dims=32, depth=1, num_heads=2),
+            head=dict(
+                type='MixMAEHead',
+                norm_pix=True,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p))
@@ -56,8 +60,10 @@ def test_encoder_weights_are_loaded(checkpoint, prefix):
 def test_new_output_norms_are_reported(checkpoint, monkeypatch):
     path, _ = checkpoint
     messages = []
-    monkeypatch.setattr(pretrained, 'print_log',
-                        lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
+    monkeypatch.setattr(
+        pretrained,
+        'print_log',
+        lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
     downstream(path)
     assert (logging.WARNING, 'not in the checkpoint, initialised fresh: '
             "['norm0.weight', 'norm0.bias', 'norm1.weight', 'norm1.bias', 'norm2.weight', "
@@ -73,8 +79,8 @@ def test_windows_and_position_grid_are_resized(checkpoint):
     # The table of the 32x32 pretraining grid, bicubically resized as an image (C, H, W).
     source = state['backbone.absolute_pos_embed'].view(1, 32, 32, 32).permute(0, 3, 1, 2)
     expected = F.interpolate(source, size=(64, 64), mode='bicubic', align_corners=False)
-    assert torch.allclose(model.absolute_pos_embed.view(1, 64, 64, 32).permute(0, 3, 1, 2),
-                          expected, atol=1e-6)
+    assert torch.allclose(
+        model.absolute_pos_embed.view(1, 64, 64, 32).permute(0, 3, 1, 2), expected, atol=1e-6)
     x = torch.randn(1, 3, 256, 256)
     assert [f.shape[-1] for f in model(x)] == [64, 32, 16, 8]
 
@@ -84,7 +90,8 @@ def test_missing_encoder_weights_raise(tmp_path, checkpoint):
     broken = {k: v for k, v in state.items() if 'stages.1.blocks.0.attn.qkv' not in k}
     path = str(tmp_path / 'broken.pth')
     save_checkpoint_file(broken, path)
-    with pytest.raises(ValueError, match=r'broken.pth lacks 2 encoder weights.*stages.1.blocks.0.attn.qkv'):
+    with pytest.raises(
+            ValueError, match=r'broken.pth lacks 2 encoder weights.*stages.1.blocks.0.attn.qkv'):
         downstream(path)
 
 
@@ -108,8 +115,10 @@ def test_missing_file_is_named():
 def test_encoder_weights_the_model_cannot_take_raise(checkpoint):
     # A deeper checkpoint (stage 2 has 2 blocks) into a shallower model would drop a block.
     path, _ = checkpoint
-    with pytest.raises(ValueError, match=r'pretrain.pth has 13 encoder weights the model has no '
-                                         r"place for, e.g. \['stages.2.blocks.1."):
+    with pytest.raises(
+            ValueError,
+            match=r'pretrain.pth has 13 encoder weights the model has no '
+            r"place for, e.g. \['stages.2.blocks.1."):
         downstream(path, arch=dict(embed_dims=32, depths=(1, 1, 1, 1), num_heads=(1, 2, 4, 8)))
 
 
@@ -129,8 +138,10 @@ def test_pretraining_only_tensors_are_a_note(checkpoint, monkeypatch):
     # A downstream backbone without the fixed sin-cos table loses no trained weight.
     path, _ = checkpoint
     messages = []
-    monkeypatch.setattr(pretrained, 'print_log',
-                        lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
+    monkeypatch.setattr(
+        pretrained,
+        'print_log',
+        lambda msg, logger=None, level=logging.INFO: messages.append((level, msg)))
     model = MixMAESwinTransformer(arch='mini', img_size=128, window_size=(8, 8, 8, 4))
     del model.absolute_pos_embed
     missing, unexpected = pretrained.load_pretrained(model, path, 'backbone.')
@@ -166,8 +177,10 @@ class TinyBackboneChild(TinyBackbone):
 
 def tiny_checkpoint(tmp_path, **extra):
     torch.manual_seed(1)
-    state = {f'backbone.{k}': torch.randn_like(v) for k, v in TinyBackbone().state_dict().items()
-             if not k.startswith('out_norm.')}
+    state = {
+        f'backbone.{k}': torch.randn_like(v)
+        for k, v in TinyBackbone().state_dict().items() if not k.startswith('out_norm.')
+    }
     state.update({f'backbone.{k}': v for k, v in extra.items()})
     path = str(tmp_path / 'tiny.pth')
     save_checkpoint_file(state, path)
@@ -189,8 +202,10 @@ def test_mixin_initialises_fresh_then_loads(tmp_path, cls):
 
 def test_mixin_keeps_other_init_cfgs(tmp_path):
     path, state = tiny_checkpoint(tmp_path)
-    model = TinyBackbone(init_cfg=[dict(type='Constant', layer='LayerNorm', val=5., bias=5.),
-                                   dict(type='Pretrained', checkpoint=path)])
+    model = TinyBackbone(init_cfg=[
+        dict(type='Constant', layer='LayerNorm', val=5., bias=5.),
+        dict(type='Pretrained', checkpoint=path)
+    ])
     model.init_weights()
     assert torch.equal(model.proj.weight, state['backbone.proj.weight'])
     assert torch.equal(model.out_norm.bias, torch.full((4, ), 5.))

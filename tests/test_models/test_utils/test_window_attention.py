@@ -50,8 +50,8 @@ def test_sdpa_everywhere_gives_the_cpu_training_path_and_its_gradients():
     for kwargs in (dict(group_mask=same_group_mask(ids)), dict(layout=GroupLayout(ids))):
         outs, grads = [], []
         for attn in (plain, sdpa):
-            with mock.patch.object(F, 'scaled_dot_product_attention',
-                                   wraps=F.scaled_dot_product_attention) as spy:
+            with mock.patch.object(
+                    F, 'scaled_dot_product_attention', wraps=F.scaled_dot_product_attention) as spy:
                 out = attn(x, (4, 4), **kwargs)
             assert spy.called == (attn is sdpa)
             outs.append(out)

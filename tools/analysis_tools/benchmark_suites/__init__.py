@@ -7,11 +7,16 @@ nothing else needs editing.
 import importlib
 import pkgutil
 
-from .registry import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS,  # noqa: F401
-                       SUITE_REFERENCES, register_row, register_suite, suite_rows)
+from .registry import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS, SUITE_REFERENCES,
+                       register_row, register_suite, suite_rows)
+
+__all__ = [
+    'DEFAULT_SUITE', 'ROW_REFERENCES', 'ROW_SUITES', 'ROWS', 'SUITE_REFERENCES', 'register_row',
+    'register_suite', 'suite_rows'
+]
 
 # Registration order = order of the rows in a suite; the default suite comes first.
-for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != DEFAULT_SUITE,
-                                                                    m.name)):
+for _module in sorted(
+        pkgutil.iter_modules(__path__), key=lambda m: (m.name != DEFAULT_SUITE, m.name)):
     if _module.name != 'registry' and not _module.name.startswith('_'):
         importlib.import_module(f'{__name__}.{_module.name}')

@@ -26,8 +26,10 @@ class GeneratedImageDataset(torch.utils.data.Dataset):
             self.pipeline = Compose(transforms)
         rng = np.random.default_rng(0)
         # Larger than the crop and not square, as photos are.
-        self.images = [rng.integers(0, 256, (img_size + 32, img_size + 64, 3), dtype=np.uint8)
-                       for _ in range(distinct)]
+        self.images = [
+            rng.integers(0, 256, (img_size + 32, img_size + 64, 3), dtype=np.uint8)
+            for _ in range(distinct)
+        ]
         self.length = length
 
     def __len__(self):
@@ -46,6 +48,7 @@ def loader(args, transforms, img_size=None):
         return torch.utils.data.DataLoader(
             GeneratedImageDataset(transforms, img_size or args.img_size),
             batch_size=args.batch_size,
-            num_workers=LOADER_WORKERS, collate_fn=default_collate)
+            num_workers=LOADER_WORKERS,
+            collate_fn=default_collate)
 
     return make

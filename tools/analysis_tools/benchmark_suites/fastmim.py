@@ -26,8 +26,11 @@ from .registry import register_row, register_suite
 SIMMIM_REFERENCE_ROW = 'mmpretrain_simmim_swin_224'
 register_suite('fastmim', SIMMIM_REFERENCE_ROW)
 
-PREPROCESSOR = dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                    std=[58.395, 57.12, 57.375], to_rgb=True)
+PREPROCESSOR = dict(
+    type='SelfSupDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
 
 
 def vit_arch(args) -> dict:
@@ -57,27 +60,39 @@ def random_images(args, size: int):
     return lambda: (torch.randn(args.batch_size, 3, size, size), [])
 
 
-def build_fastmim(args, backbone: dict, width: int, block: int, dec_depth: int,
-                  target_generator=None, make_inputs=None):
+def build_fastmim(args,
+                  backbone: dict,
+                  width: int,
+                  block: int,
+                  dec_depth: int,
+                  target_generator=None,
+                  make_inputs=None):
     """FastMIM with the HOG target (model side unless ``target_generator`` says otherwise) on
     random 128-px images, or on what ``make_inputs`` gives."""
     from mmpretrain.registry import MODELS
     size = 128
-    model = MODELS.build(dict(
-        type='FastMIM', data_preprocessor=PREPROCESSOR, mask_ratio=0.75, mask_block=block,
-        backbone=backbone,
-        neck=dict(type='FastMIMDecoder', in_channels=width, out_channels=27 * (block // 8)**2,
-                  embed_dims=256, depth=dec_depth),
-        head=dict(type='FastMIMHead', patch_size=block),
-        target_generator=target_generator or dict(type='HOGTargetGenerator',
-                                                  token_stride=block)))
+    model = MODELS.build(
+        dict(
+            type='FastMIM',
+            data_preprocessor=PREPROCESSOR,
+            mask_ratio=0.75,
+            mask_block=block,
+            backbone=backbone,
+            neck=dict(
+                type='FastMIMDecoder',
+                in_channels=width,
+                out_channels=27 * (block // 8)**2,
+                embed_dims=256,
+                depth=dec_depth),
+            head=dict(type='FastMIMHead', patch_size=block),
+            target_generator=target_generator
+            or dict(type='HOGTargetGenerator', token_stride=block)))
     attach_encoder_gflops(model, backbone, size)
     return model, make_inputs or random_images(args, size)
 
 
 def fastmim_vit_backbone(args) -> dict:
-    return dict(type='FastMIMViT', arch=args.vit_arch, img_size=128, patch_size=16,
-                out_type='raw')
+    return dict(type='FastMIMViT', arch=args.vit_arch, img_size=128, patch_size=16, out_type='raw')
 
 
 @register_row('fastmim_vit_128', suite='fastmim')
@@ -89,15 +104,28 @@ def build_fastmim_vit(args):
 def build_mae_vit(args):
     from mmpretrain.registry import MODELS
     size, patch = 224, 16
-    backbone = dict(type='MAEViT', arch=args.vit_arch, img_size=size, patch_size=patch,
-                    mask_ratio=0.75)
-    model = MODELS.build(dict(
-        type='MAE', data_preprocessor=PREPROCESSOR, backbone=backbone,
-        neck=dict(type='MAEPretrainDecoder', num_patches=(size // patch)**2, patch_size=patch,
-                  in_chans=3, embed_dim=vit_arch(args)['embed_dims'], decoder_embed_dim=512,
-                  decoder_depth=8, decoder_num_heads=16, mlp_ratio=4.),
-        head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=patch,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+    backbone = dict(
+        type='MAEViT', arch=args.vit_arch, img_size=size, patch_size=patch, mask_ratio=0.75)
+    model = MODELS.build(
+        dict(
+            type='MAE',
+            data_preprocessor=PREPROCESSOR,
+            backbone=backbone,
+            neck=dict(
+                type='MAEPretrainDecoder',
+                num_patches=(size // patch)**2,
+                patch_size=patch,
+                in_chans=3,
+                embed_dim=vit_arch(args)['embed_dims'],
+                decoder_embed_dim=512,
+                decoder_depth=8,
+                decoder_num_heads=16,
+                mlp_ratio=4.),
+            head=dict(
+                type='MAEPretrainHead',
+                norm_pix=True,
+                patch_size=patch,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     attach_encoder_gflops(model, backbone, size)
     return model, random_images(args, size)
 
@@ -122,12 +150,19 @@ def build_maskfeat_vit(args):
     size = 224
     width = vit_arch(args)['embed_dims']
     backbone = dict(type='MaskFeatViT', arch=args.vit_arch, img_size=size, patch_size=16)
-    model = MODELS.build(dict(
-        type='MaskFeat', data_preprocessor=PREPROCESSOR, backbone=backbone,
-        neck=dict(type='LinearNeck', in_channels=width, out_channels=108, norm_cfg=None,
-                  init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02, bias=0)),
-        head=dict(type='MIMHead', loss=dict(type='PixelReconstructionLoss', criterion='L2')),
-        target_generator=dict(type='HOGGenerator', nbins=9, pool=8, gaussian_window=16)))
+    model = MODELS.build(
+        dict(
+            type='MaskFeat',
+            data_preprocessor=PREPROCESSOR,
+            backbone=backbone,
+            neck=dict(
+                type='LinearNeck',
+                in_channels=width,
+                out_channels=108,
+                norm_cfg=None,
+                init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02, bias=0)),
+            head=dict(type='MIMHead', loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+            target_generator=dict(type='HOGGenerator', nbins=9, pool=8, gaussian_window=16)))
     # MMPretrain's recipe masks 78 of 196 patches (BEiT-style blocks); random cells here.
     attach_encoder_gflops(model, backbone, size, torch.zeros(1, 196, dtype=torch.bool))
     return model, lambda: (torch.randn(args.batch_size, 3, size, size),
@@ -136,22 +171,30 @@ def build_maskfeat_vit(args):
 
 @register_row('fastmim_swin_128', suite='fastmim')
 def build_fastmim_swin(args):
-    backbone = dict(type='SwinTransformer', arch=args.arch, img_size=128, window_size=4,
-                    out_indices=(3, ))
+    backbone = dict(
+        type='SwinTransformer', arch=args.arch, img_size=128, window_size=4, out_indices=(3, ))
     return build_fastmim(args, backbone, swin_arch(args)['embed_dims'] * 8, 32, 4)
 
 
 def build_simmim_swin(args, size: int, window: int):
     from mmpretrain.registry import MODELS
     arch = swin_arch(args)
-    backbone = dict(type='SimMIMSwinTransformer', arch=args.arch, img_size=size,
-                    stage_cfgs=dict(block_cfgs=dict(window_size=window)))
-    model = MODELS.build(dict(
-        type='SimMIM', data_preprocessor=PREPROCESSOR, backbone=backbone,
-        neck=dict(type='SimMIMLinearDecoder', in_channels=arch['embed_dims'] * 8,
-                  encoder_stride=32),
-        head=dict(type='SimMIMHead', patch_size=4,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L1', channel=3))))
+    backbone = dict(
+        type='SimMIMSwinTransformer',
+        arch=args.arch,
+        img_size=size,
+        stage_cfgs=dict(block_cfgs=dict(window_size=window)))
+    model = MODELS.build(
+        dict(
+            type='SimMIM',
+            data_preprocessor=PREPROCESSOR,
+            backbone=backbone,
+            neck=dict(
+                type='SimMIMLinearDecoder', in_channels=arch['embed_dims'] * 8, encoder_stride=32),
+            head=dict(
+                type='SimMIMHead',
+                patch_size=4,
+                loss=dict(type='PixelReconstructionLoss', criterion='L1', channel=3))))
     side = size // 4
     attach_encoder_gflops(model, backbone, size, torch.zeros(1, side, side))
     return model, lambda: (torch.randn(args.batch_size, 3, size, size),
@@ -171,9 +214,15 @@ def build_simmim_swin_224(args):
 def fastmim_loader_transforms(target: bool):
     """FastMIM's train pipeline after decoding (128-px RandomResizedCrop, flip); with
     ``target`` the HOG target too (BGR image -> RGB features, as the preprocessor's to_rgb)."""
-    transforms = [dict(type='RandomResizedCrop', scale=128, crop_ratio_range=(0.2, 1.0),
-                       backend='pillow', interpolation='bicubic'),
-                  dict(type='RandomFlip', prob=0.5)]
+    transforms = [
+        dict(
+            type='RandomResizedCrop',
+            scale=128,
+            crop_ratio_range=(0.2, 1.0),
+            backend='pillow',
+            interpolation='bicubic'),
+        dict(type='RandomFlip', prob=0.5)
+    ]
     if target:
         transforms.append(dict(type='HOGTarget', token_stride=16))
     transforms.append(dict(type='PackInputs', algorithm_keys=['hog_target'] if target else []))
@@ -184,13 +233,22 @@ def fastmim_loader_transforms(target: bool):
 # target in the model vs in the pipeline workers, so the table shows what moving it buys.
 @register_row('fastmim_loader_model_hog', suite='fastmim')
 def build_fastmim_loader_model_target(args):
-    return build_fastmim(args, fastmim_vit_backbone(args), vit_arch(args)['embed_dims'], 16, 1,
-                         make_inputs=loader(args, fastmim_loader_transforms(False), 128))
+    return build_fastmim(
+        args,
+        fastmim_vit_backbone(args),
+        vit_arch(args)['embed_dims'],
+        16,
+        1,
+        make_inputs=loader(args, fastmim_loader_transforms(False), 128))
 
 
 @register_row('fastmim_loader_pipe_hog', suite='fastmim')
 def build_fastmim_loader_pipeline_target(args):
-    return build_fastmim(args, fastmim_vit_backbone(args), vit_arch(args)['embed_dims'], 16, 1,
-                         target_generator=dict(type='DataSampleTarget', key='hog_target',
-                                               pixel_space=False),
-                         make_inputs=loader(args, fastmim_loader_transforms(True), 128))
+    return build_fastmim(
+        args,
+        fastmim_vit_backbone(args),
+        vit_arch(args)['embed_dims'],
+        16,
+        1,
+        target_generator=dict(type='DataSampleTarget', key='hog_target', pixel_space=False),
+        make_inputs=loader(args, fastmim_loader_transforms(True), 128))

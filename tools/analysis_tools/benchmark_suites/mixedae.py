@@ -16,8 +16,9 @@ from .registry import register_row, register_suite
 
 REFERENCE_ROW = 'mixedae_ref_mmpretrain_mae'
 register_suite('mixedae', REFERENCE_ROW)
-MODEL_BASE = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'mixedae', '_base_',
-                      'mixedae_vit-base-p16.py')
+MODEL_BASE = osp.join(
+    osp.dirname(__file__), '..', '..', '..', 'configs', 'mixedae', '_base_',
+    'mixedae_vit-base-p16.py')
 
 
 def mixedae_cfg(args, **backbone) -> dict:

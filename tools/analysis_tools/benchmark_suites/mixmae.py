@@ -20,11 +20,21 @@ def swin_arch(args) -> dict:
 def mixmae_cfg(args, num_images, mix_mode, attn_impl='auto') -> dict:
     arch = swin_arch(args)
     return dict(
-        type='MixMAE', num_images=num_images, mix_mode=mix_mode,
-        backbone=dict(type='MixMAESwinTransformer', arch=arch, img_size=args.img_size,
-                      window_size=(14, 14, 14, 7), attn_impl=attn_impl),
-        neck=dict(type='MixMAEDecoder', in_channels=arch['embed_dims'] * 8, embed_dims=512,
-                  depth=8, num_heads=16),
+        type='MixMAE',
+        num_images=num_images,
+        mix_mode=mix_mode,
+        backbone=dict(
+            type='MixMAESwinTransformer',
+            arch=arch,
+            img_size=args.img_size,
+            window_size=(14, 14, 14, 7),
+            attn_impl=attn_impl),
+        neck=dict(
+            type='MixMAEDecoder',
+            in_channels=arch['embed_dims'] * 8,
+            embed_dims=512,
+            depth=8,
+            num_heads=16),
         head=dict(type='MixMAEHead', norm_pix=True))
 
 
@@ -51,15 +61,27 @@ def build_mmpretrain_mixmim(args):
     from mmpretrain.registry import MODELS
     arch = swin_arch(args)
     grid = (args.img_size // 32)**2
-    model = MODELS.build(dict(
-        type='MixMIM',
-        backbone=dict(type='MixMIMPretrainTransformer', arch=arch, img_size=args.img_size,
-                      window_size=[14, 14, 14, 7], mask_ratio=0.5),
-        neck=dict(type='MixMIMPretrainDecoder', num_patches=grid, encoder_stride=32,
-                  embed_dim=arch['embed_dims'] * 8, decoder_embed_dim=512, decoder_depth=8,
-                  decoder_num_heads=16),
-        head=dict(type='MixMIMPretrainHead', norm_pix=True,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
+    model = MODELS.build(
+        dict(
+            type='MixMIM',
+            backbone=dict(
+                type='MixMIMPretrainTransformer',
+                arch=arch,
+                img_size=args.img_size,
+                window_size=[14, 14, 14, 7],
+                mask_ratio=0.5),
+            neck=dict(
+                type='MixMIMPretrainDecoder',
+                num_patches=grid,
+                encoder_stride=32,
+                embed_dim=arch['embed_dims'] * 8,
+                decoder_embed_dim=512,
+                decoder_depth=8,
+                decoder_num_heads=16),
+            head=dict(
+                type='MixMIMPretrainHead',
+                norm_pix=True,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2'))))
     return model, images(args)
 
 
@@ -69,14 +91,20 @@ def build_mmpretrain_simmim(args):
     from mmpretrain.structures import DataSample
     arch = swin_arch(args)
     windows = [14, 14, 14, 7]
-    model = MODELS.build(dict(
-        type='SimMIM',
-        backbone=dict(type='SimMIMSwinTransformer', arch=arch, img_size=args.img_size,
-                      stage_cfgs=[dict(block_cfgs=dict(window_size=w)) for w in windows]),
-        neck=dict(type='SimMIMLinearDecoder', in_channels=arch['embed_dims'] * 8,
-                  encoder_stride=32),
-        head=dict(type='SimMIMHead', patch_size=4,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L1', channel=3))))
+    model = MODELS.build(
+        dict(
+            type='SimMIM',
+            backbone=dict(
+                type='SimMIMSwinTransformer',
+                arch=arch,
+                img_size=args.img_size,
+                stage_cfgs=[dict(block_cfgs=dict(window_size=w)) for w in windows]),
+            neck=dict(
+                type='SimMIMLinearDecoder', in_channels=arch['embed_dims'] * 8, encoder_stride=32),
+            head=dict(
+                type='SimMIMHead',
+                patch_size=4,
+                loss=dict(type='PixelReconstructionLoss', criterion='L1', channel=3))))
     side = args.img_size // 4
 
     def make_inputs():

@@ -15,7 +15,6 @@ towards the FLOP ratio (``flop/ref``) as the batch grows.
 ``--arch mini`` swaps in tiny versions of the three encoders (a smoke test); any other
 ``--arch`` value gives PVT-L, Twins-SVT-L and ViT-B/16.
 """
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -28,19 +27,30 @@ register_suite('mixmae-backbones', 'simmim_style_pvt-l')
 # backbone, output width full / mini).
 ENCODERS = {
     'pvt-l': (dict(type='MixMAEPVT', arch='large'),
-              dict(type='MixMAEPVT', arch=dict(embed_dims=8, num_layers=[1, 1, 1, 1],
-                                               num_heads=[1, 2, 2, 4], mlp_ratios=[2] * 4)),
-              512, 32),
+              dict(
+                  type='MixMAEPVT',
+                  arch=dict(
+                      embed_dims=8,
+                      num_layers=[1, 1, 1, 1],
+                      num_heads=[1, 2, 2, 4],
+                      mlp_ratios=[2] * 4)), 512, 32),
     'svt-l': (dict(type='MixMAESVT', arch='large'),
-                    dict(type='MixMAESVT', arch=dict(
-                        embed_dims=[8, 16, 16, 32], depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4],
-                        patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], mlp_ratios=[2] * 4,
-                        sr_ratios=[8, 4, 2, 1], window_sizes=[7, 7, 7, 7])),
-                    1024, 32),
+              dict(
+                  type='MixMAESVT',
+                  arch=dict(
+                      embed_dims=[8, 16, 16, 32],
+                      depths=[2, 2, 2, 2],
+                      num_heads=[1, 2, 2, 4],
+                      patch_sizes=[4, 2, 2, 2],
+                      strides=[4, 2, 2, 2],
+                      mlp_ratios=[2] * 4,
+                      sr_ratios=[8, 4, 2, 1],
+                      window_sizes=[7, 7, 7, 7])), 1024, 32),
     'vit-b': (dict(type='MixMAEViT', arch='base'),
-              dict(type='MixMAEViT', arch=dict(embed_dims=32, num_layers=2, num_heads=2,
-                                               feedforward_channels=64)),
-              768, 32),
+              dict(
+                  type='MixMAEViT',
+                  arch=dict(embed_dims=32, num_layers=2, num_heads=2,
+                            feedforward_channels=64)), 768, 32),
 }
 
 
@@ -82,20 +92,24 @@ class SimMIMStyleStep(nn.Module):
 
 def register_encoder(name):
 
-    @register_row(f'mixmae_group_4img_{name}', suite='mixmae-backbones',
-                  reference=f'simmim_style_{name}')
+    @register_row(
+        f'mixmae_group_4img_{name}', suite='mixmae-backbones', reference=f'simmim_style_{name}')
     def build_mixmae(args):
         from mmpretrain.registry import MODELS
         backbone, width, small = encoder_cfg(args, name)
         decoder = dict(embed_dims=32, depth=1, num_heads=2) if small else \
             dict(embed_dims=512, depth=8, num_heads=16)
-        return MODELS.build(dict(
-            type='MixMAE', num_images=4, mix_mode='group', backbone=backbone,
-            neck=dict(type='MixMAEDecoder', in_channels=width, **decoder),
-            head=dict(type='MixMAEHead', norm_pix=True))), images(args)
+        return MODELS.build(
+            dict(
+                type='MixMAE',
+                num_images=4,
+                mix_mode='group',
+                backbone=backbone,
+                neck=dict(type='MixMAEDecoder', in_channels=width, **decoder),
+                head=dict(type='MixMAEHead', norm_pix=True))), images(args)
 
-    @register_row(f'simmim_style_{name}', suite='mixmae-backbones',
-                  reference=f'simmim_style_{name}')
+    @register_row(
+        f'simmim_style_{name}', suite='mixmae-backbones', reference=f'simmim_style_{name}')
     def build_reference(args):
         from mmpretrain.registry import MODELS
         backbone, width, _ = encoder_cfg(args, name)

@@ -22,15 +22,32 @@ def mae_cfg(args, algorithm: str) -> dict:
         type=algorithm,
         # Normalising preprocessor, so the low-pass target also pays for its
         # de-normalise / re-normalise round trip, as in the real configs.
-        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], to_rgb=True),
-        backbone=dict(type='MAEViT', arch=args.vit_arch, img_size=args.img_size,
-                      patch_size=patch, mask_ratio=0.75),
-        neck=dict(type='MAEPretrainDecoder', num_patches=(args.img_size // patch)**2,
-                  patch_size=patch, in_chans=3, embed_dim=arch['embed_dims'],
-                  decoder_embed_dim=512, decoder_depth=8, decoder_num_heads=16, mlp_ratio=4.),
-        head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=patch,
-                  loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+        data_preprocessor=dict(
+            type='SelfSupDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            to_rgb=True),
+        backbone=dict(
+            type='MAEViT',
+            arch=args.vit_arch,
+            img_size=args.img_size,
+            patch_size=patch,
+            mask_ratio=0.75),
+        neck=dict(
+            type='MAEPretrainDecoder',
+            num_patches=(args.img_size // patch)**2,
+            patch_size=patch,
+            in_chans=3,
+            embed_dim=arch['embed_dims'],
+            decoder_embed_dim=512,
+            decoder_depth=8,
+            decoder_num_heads=16,
+            mlp_ratio=4.),
+        head=dict(
+            type='MAEPretrainHead',
+            norm_pix=True,
+            patch_size=patch,
+            loss=dict(type='PixelReconstructionLoss', criterion='L2')))
 
 
 @register_row(MAE_REFERENCE_ROW, suite='pixmim')
@@ -49,12 +66,18 @@ def build_pixmim_mae(args):
 
 def loader_transforms(args, target: bool):
     """PixMIM's train pipeline after decoding; with ``target`` the low-pass target too."""
-    transforms = [dict(type='SimpleResizedCrop', size=args.img_size, padding=4, flip_prob=0.5,
-                       interpolation='bicubic', backend='pillow')]
+    transforms = [
+        dict(
+            type='SimpleResizedCrop',
+            size=args.img_size,
+            padding=4,
+            flip_prob=0.5,
+            interpolation='bicubic',
+            backend='pillow')
+    ]
     if target:
         transforms.append(dict(type='LowPassTarget', radius=40))
-    transforms.append(dict(type='PackInputs', algorithm_keys=['low_pass_target'] if target
-                           else []))
+    transforms.append(dict(type='PackInputs', algorithm_keys=['low_pass_target'] if target else []))
     return transforms
 
 

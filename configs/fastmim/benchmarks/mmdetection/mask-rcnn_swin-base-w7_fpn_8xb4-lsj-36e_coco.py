@@ -27,15 +27,14 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
 train_dataloader = dict(batch_size=4)
 optim_wrapper = dict(
-    optimizer=dict(lr=6e-5, weight_decay=0.05),
-    paramwise_cfg=dict(layer_decay_rate=0.9))
+    optimizer=dict(lr=6e-5, weight_decay=0.05), paramwise_cfg=dict(layer_decay_rate=0.9))
 
 max_epochs = 36
 train_cfg = dict(max_epochs=max_epochs, val_interval=4)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=1500),
-    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[27, 33],
-         gamma=0.1),
+    dict(
+        type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[27, 33], gamma=0.1),
 ]
 default_hooks = dict(checkpoint=dict(interval=4))
 auto_scale_lr = dict(enable=False, base_batch_size=32)

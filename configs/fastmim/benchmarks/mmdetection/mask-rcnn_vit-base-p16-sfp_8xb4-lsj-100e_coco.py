@@ -18,7 +18,12 @@ train_dataloader = dict(batch_size=4)
 optim_wrapper = dict(optimizer=dict(lr=8e-5, weight_decay=0.1))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=1500),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=100, T_max=100,
-         convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=100,
+        T_max=100,
+        convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=32)

@@ -39,7 +39,8 @@ model = dict(
         loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
         init_cfg=[dict(type='TruncNormal', layer='Linear', std=2e-5)],
         cal_acc=False),
-    train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]))
+    train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8),
+                             dict(type='CutMix', alpha=1.0)]))
 
 # 8 GPUs x 128 = 1024 (Table 12).
 train_dataloader = dict(batch_size=128, num_workers=10, persistent_workers=True)
@@ -52,16 +53,29 @@ optim_wrapper = dict(
     constructor='LearningRateDecayOptimWrapperConstructor',
     # No weight decay on 1-D parameters (norms, biases) and, as in Swin, on the relative
     # position bias tables.
-    paramwise_cfg=dict(layer_decay_rate=0.7, flat_decay_mult=0.0,
-                       custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)}))
+    paramwise_cfg=dict(
+        layer_decay_rate=0.7,
+        flat_decay_mult=0.0,
+        custom_keys={'relative_position_bias_table': dict(decay_mult=0.0)}))
 
 max_epochs = 100
 warmup_epochs = 5
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=1e-6,
-         by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-6,
+        by_epoch=True,
+        begin=0,
+        end=warmup_epochs,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - warmup_epochs,
+        eta_min=1e-6,
+        by_epoch=True,
+        begin=warmup_epochs,
+        end=max_epochs,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 val_cfg = dict()

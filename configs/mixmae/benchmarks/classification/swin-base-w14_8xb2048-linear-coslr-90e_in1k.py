@@ -41,8 +41,8 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 # 8 GPUs x 2048 = 16384.
-train_dataloader = dict(batch_size=2048, drop_last=True, num_workers=10,
-                        dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    batch_size=2048, drop_last=True, num_workers=10, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=256, drop_last=False)
 test_dataloader = val_dataloader
 
@@ -52,10 +52,21 @@ optim_wrapper = dict(
 
 max_epochs = 90
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 10, eta_min=0.0, by_epoch=True, begin=10,
-         end=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=10,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 10,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=10,
+        end=max_epochs,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 val_cfg = dict()

@@ -49,8 +49,7 @@ model = dict(
     neck=dict(in_channels=[128, 256, 512, 1024], norm_cfg=norm_cfg),
     rpn_head=dict(num_convs=2),
     roi_head=dict(
-        bbox_head=dict(
-            type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=norm_cfg),
+        bbox_head=dict(type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=norm_cfg),
         mask_head=dict(norm_cfg=norm_cfg)))
 
 # LSJ as in mmdet's common/lsj-100e_coco-instance.py; no RepeatDataset, the epochs are real.
@@ -83,17 +82,32 @@ optim_wrapper = dict(
     type='OptimWrapper',
     constructor='BackboneLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1),
-    paramwise_cfg=dict(layer_decay_rate=0.85, norm_decay_mult=0., bias_decay_mult=0.,
-                       custom_keys={'absolute_pos_embed': dict(decay_mult=0.),
-                                    'relative_position_bias_table': dict(decay_mult=0.)}))
+    paramwise_cfg=dict(
+        layer_decay_rate=0.85,
+        norm_decay_mult=0.,
+        bias_decay_mult=0.,
+        custom_keys={
+            'absolute_pos_embed': dict(decay_mult=0.),
+            'relative_position_bias_table': dict(decay_mult=0.)
+        }))
 
 max_epochs = 55
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=True, begin=0, end=0.25,
-         convert_to_iter_based=True),
-    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs,
-         milestones=[round(max_epochs * 0.889), round(max_epochs * 0.963)], gamma=0.1),
+    dict(
+        type='LinearLR',
+        start_factor=0.001,
+        by_epoch=True,
+        begin=0,
+        end=0.25,
+        convert_to_iter_based=True),
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        milestones=[round(max_epochs * 0.889), round(max_epochs * 0.963)],
+        gamma=0.1),
 ]
 
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2))

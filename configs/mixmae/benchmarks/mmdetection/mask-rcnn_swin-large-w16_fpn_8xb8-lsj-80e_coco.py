@@ -18,8 +18,18 @@ optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.9))
 max_epochs = 80
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=True, begin=0, end=0.25,
-         convert_to_iter_based=True),
-    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs,
-         milestones=[round(max_epochs * 0.889), round(max_epochs * 0.963)], gamma=0.1),
+    dict(
+        type='LinearLR',
+        start_factor=0.001,
+        by_epoch=True,
+        begin=0,
+        end=0.25,
+        convert_to_iter_based=True),
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        milestones=[round(max_epochs * 0.889), round(max_epochs * 0.963)],
+        gamma=0.1),
 ]

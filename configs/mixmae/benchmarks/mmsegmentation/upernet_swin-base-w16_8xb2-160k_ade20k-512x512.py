@@ -49,9 +49,14 @@ optim_wrapper = dict(
     type='OptimWrapper',
     constructor='BackboneLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(layer_decay_rate=0.85, norm_decay_mult=0., bias_decay_mult=0.,
-                       custom_keys={'absolute_pos_embed': dict(decay_mult=0.),
-                                    'relative_position_bias_table': dict(decay_mult=0.)}))
+    paramwise_cfg=dict(
+        layer_decay_rate=0.85,
+        norm_decay_mult=0.,
+        bias_decay_mult=0.,
+        custom_keys={
+            'absolute_pos_embed': dict(decay_mult=0.),
+            'relative_position_bias_table': dict(decay_mult=0.)
+        }))
 
 max_iters = 160000
 param_scheduler = [

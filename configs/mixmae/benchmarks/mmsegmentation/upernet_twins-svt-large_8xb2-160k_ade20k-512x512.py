@@ -15,5 +15,4 @@ custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/mixmae_twins-svt-large_mmseg.pth'
 
-model = dict(
-    backbone=dict(qkv_bias=True, init_cfg=dict(type='Pretrained', checkpoint=pretrained)))
+model = dict(backbone=dict(qkv_bias=True, init_cfg=dict(type='Pretrained', checkpoint=pretrained)))
