@@ -28,6 +28,10 @@ from typing import List
 
 from mmpretrain.registry import HOOKS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
+# The classes shared below must be registered first, whatever order the package's
+# __init__ imports its modules in.
+from . import engine, models  # noqa: F401
+
 DOWNSTREAM_SCOPES = ('mmdet', 'mmseg')
 _SHARED = {
     'MODELS': ('MixMAESwinTransformer', 'ConvMAEViTDense', 'SimpleFeaturePyramid', 'LN2d'),
@@ -53,8 +57,12 @@ def register_in(scope: str) -> bool:
     for registry_name, names in _SHARED.items():
         target = getattr(registry_module, registry_name)
         for name in names:
+            module = _SOURCES[registry_name].get(name)
+            if module is None:
+                raise RuntimeError(f'mixmim_mm.downstream: {name} is not in MMPretrain\'s '
+                                   f'{registry_name}; cannot share it with {scope}')
             # force=True keeps re-imports (e.g. importlib.reload in tests) idempotent.
-            target.register_module(name=name, module=_SOURCES[registry_name].get(name), force=True)
+            target.register_module(name=name, module=module, force=True)
     if scope not in REGISTERED_SCOPES:
         REGISTERED_SCOPES.append(scope)
     return True

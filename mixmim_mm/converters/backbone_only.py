@@ -13,98 +13,21 @@ checkpoint=...)`` and no prefix; a full checkpoint also works directly with
 converts the authors' and MMPretrain's formats on the fly through
 :func:`mixmim_mm_swin_format`).
 """
-import re
 from collections import OrderedDict
 from typing import Dict, Optional
 
 import torch
 
 from ..models.utils.pretrained import register_checkpoint_format, select_prefix
-from .checkpoint_io import check_keys, save_checkpoint_file
+from .checkpoint_io import save_checkpoint_file
+from .mmpretrain_mixmim import convert_mmpretrain_mixmim
+from .official_mixmim import convert_official_mixmim
+from .swin_keys import FORMATS, check_backbone_keys, detect_format, infer_backbone_arch
 
-FORMATS = ('mixmim_mm', 'official', 'mmpretrain')
-
-
-def detect_format(state_dict: Dict[str, torch.Tensor]) -> Optional[str]:
-    """``'mixmim_mm'``, ``'official'``, ``'mmpretrain'`` or None, from the key names."""
-    keys = list(state_dict)
-    if any(re.match(r'(backbone\.)?stages\.\d+\.blocks\.\d+\.', k) for k in keys):
-        return 'mixmim_mm'
-    if any(re.match(r'(backbone\.)?layers\.\d+\.blocks\.\d+\.ln1\.', k) for k in keys) or \
-            any(k.endswith('patch_embed.projection.weight') for k in keys):
-        return 'mmpretrain'
-    if any(re.match(r'layers\.\d+\.blocks\.\d+\.norm1\.', k) for k in keys):
-        return 'official'
-    return None
-
-
-def infer_backbone_arch(backbone: Dict[str, torch.Tensor]) -> dict:
-    """Read ``embed_dims``, ``depths``, ``num_heads``, ``window_size`` (per block),
-    ``patch_size`` and ``img_size`` (when the position-embedding grid is square) off the
-    shapes of a bare backbone state dict."""
-    depths, heads, windows = {}, {}, {}
-    for key, value in backbone.items():
-        m = re.match(r'stages\.(\d+)\.blocks\.(\d+)\.attn\.relative_position_bias_table$', key)
-        if m:
-            stage, block = int(m.group(1)), int(m.group(2))
-            depths[stage] = max(depths.get(stage, 0), block + 1)
-            heads[stage] = value.shape[1]
-            side = int(round(value.shape[0]**0.5))
-            windows.setdefault(stage, {})[block] = (side + 1) // 2
-    if not depths or sorted(depths) != list(range(len(depths))):
-        raise ValueError(f'cannot read the stage/block layout from the keys '
-                         f'{sorted(backbone)[:8]}')
-    proj = backbone.get('patch_embed.proj.weight')
-    if proj is None:
-        raise ValueError(f'no patch embedding (patch_embed.proj.weight) among the keys '
-                         f'{sorted(backbone)[:8]}')
-    arch = dict(
-        embed_dims=proj.shape[0],
-        depths=[depths[i] for i in range(len(depths))],
-        num_heads=[heads[i] for i in range(len(depths))],
-        window_size=[[windows[i][j] for j in range(depths[i])] for i in range(len(depths))],
-        patch_size=proj.shape[-1])
-    pos = backbone.get('absolute_pos_embed')
-    if pos is not None:
-        side = int(round(pos.shape[1]**0.5))
-        if side * side == pos.shape[1]:
-            arch['img_size'] = side * arch['patch_size']
-    return arch
-
-
-def expected_backbone_keys(depths, out_indices, mix_embeds: bool = False):
-    """The state-dict keys of a ``MixMAESwinTransformer`` with these ``depths`` and norms.
-
-    Key names do not depend on widths, heads or windows, so a 4-channel model with the same
-    depths (built in milliseconds) gives them exactly.
-    """
-    from ..models.backbones.mixmae_swin import MixMAESwinTransformer
-    n = len(depths)
-    model = MixMAESwinTransformer(
-        arch=dict(embed_dims=4, depths=list(depths), num_heads=[1] * n),
-        img_size=4 * 2**(n - 1),
-        patch_size=4,
-        window_size=[1] * n,
-        mask_unit=4 * 2**(n - 1),
-        separation='mix_embedding' if mix_embeds else 'masked_attention',
-        out_indices=tuple(out_indices))
-    return list(model.state_dict())
-
-
-def check_backbone_keys(state_dict: Dict[str, torch.Tensor],
-                        prefix: str = '',
-                        source: str = 'the checkpoint') -> None:
-    """Raise a ``ValueError`` listing missing/unexpected keys if the ``prefix`` entries of
-    ``state_dict`` are not a complete ``MixMAESwinTransformer`` (layout read from the keys)."""
-    backbone = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
-    arch = infer_backbone_arch(backbone)
-    norms = sorted(
-        int(m.group(1)) for k in backbone for m in [re.match(r'norm(\d+)\.weight$', k)] if m)
-    expected = expected_backbone_keys(
-        arch['depths'],
-        norms or [len(arch['depths']) - 1],
-        mix_embeds=any(k.startswith('mix_embeds.') for k in backbone))
-    check_keys(backbone, expected, source)
+__all__ = [
+    'FORMATS', 'backbone_state_dict', 'detect_format', 'infer_backbone_arch',
+    'mixmim_mm_swin_format', 'save_converted_checkpoint'
+]
 
 
 def backbone_state_dict(state_dict: Dict[str, torch.Tensor],
@@ -122,8 +45,6 @@ def backbone_state_dict(state_dict: Dict[str, torch.Tensor],
         ValueError: If no key has the prefix, the format is unknown, or the result is not
             a complete backbone (missing and unexpected keys are listed).
     """
-    from .mmpretrain_mixmim import convert_mmpretrain_mixmim
-    from .official_mixmim import convert_official_mixmim
     fmt = detect_format(state_dict)
     if fmt == 'official':
         state_dict, prefix = convert_official_mixmim(state_dict, source), 'backbone.'
@@ -146,8 +67,6 @@ def mixmim_mm_swin_format(state_dict: Dict[str, torch.Tensor],
                           source: str = 'the checkpoint') -> Optional[Dict[str, torch.Tensor]]:
     """Our ``MixMAESwinTransformer`` keys for the authors' or MMPretrain's MixMIM checkpoints
     (whole-model keys under ``backbone.``); None for ours or any other format."""
-    from .mmpretrain_mixmim import convert_mmpretrain_mixmim
-    from .official_mixmim import convert_official_mixmim
     fmt = detect_format(state_dict)
     if fmt == 'official':
         return convert_official_mixmim(state_dict, source)

@@ -6,8 +6,8 @@ from typing import Dict
 
 import torch
 
-from .backbone_only import check_backbone_keys, detect_format
 from .checkpoint_io import check_keys
+from .swin_keys import check_backbone_keys, detect_format
 
 _SIGNATURE = ('backbone.patch_embed.projection.weight',
               'backbone.layers.0.blocks.0.attn.qkv.weight', 'backbone.layers.0.blocks.0.ln1.weight')

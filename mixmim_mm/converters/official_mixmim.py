@@ -31,7 +31,7 @@ from typing import Dict
 
 import torch
 
-from .backbone_only import check_backbone_keys
+from .swin_keys import check_backbone_keys
 
 _DECODER_BLOCK_NAMES = (('norm1.', 'ln1.'), ('norm2.', 'ln2.'), ('mlp.fc1.', 'ffn.layers.0.0.'),
                         ('mlp.fc2.', 'ffn.layers.1.'))

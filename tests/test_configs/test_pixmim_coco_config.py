@@ -11,8 +11,6 @@ from mmengine.registry import DefaultScope
 
 import mixmim_mm  # noqa: F401
 
-pytest.importorskip('mmdet')
-
 CONFIG = (
     Path(__file__).parents[2] / 'configs' / 'pixmim' / 'benchmarks' /
     'mask-rcnn_vit-base-p16-sfp_8xb8-lsj-100e_coco.py')

@@ -20,13 +20,11 @@ TINY_CHANNELS = [16, 24, 32, 32]
 
 @pytest.fixture(scope='module')
 def seg_cfg():
-    pytest.importorskip('mmseg')
     return Config.fromfile(str(SEG_CONFIG))
 
 
 @pytest.fixture(scope='module')
 def det_cfg():
-    pytest.importorskip('mmdet')
     return Config.fromfile(str(DET_CONFIG))
 
 

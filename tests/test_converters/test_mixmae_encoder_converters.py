@@ -48,7 +48,8 @@ def assert_same_features(ours, ref, x):
 
 
 def test_pvt_loads_into_mmdet_pvt():
-    pvt = pytest.importorskip('mmdet.models.backbones.pvt')
+    import mmdet.models.backbones.pvt as pvt
+
     from mixmim_mm.models.backbones import MixMAEPVT
     ours = randomised(MixMAEPVT(arch=PVT_ARCH, img_size=64))
     converted = convert_mixmae_encoder(whole_model(ours), 'pvt')
@@ -68,7 +69,7 @@ def test_svt_loads_into_mmpretrain_svt():
 
 
 def test_svt_loads_into_mmseg_svt_with_only_the_extra_stage_norms_fresh():
-    twins = pytest.importorskip('mmseg.models.backbones.twins')
+    import mmseg.models.backbones.twins as twins
     ours = randomised(MixMAESVT(arch=SVT_ARCH, img_size=64, out_indices=(0, 1, 2, 3)))
     converted = convert_mixmae_encoder(whole_model(ours), 'svt', target='mmseg')
     arch = {k: v for k, v in SVT_ARCH.items() if k not in ('patch_sizes', 'window_sizes')}

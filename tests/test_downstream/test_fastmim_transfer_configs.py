@@ -28,7 +28,6 @@ CONFIGS = {
 @pytest.mark.parametrize('name', sorted(CONFIGS))
 def test_transfer_config_has_paper_settings_and_builds(name):
     scope, lr, wd, layer_decay, batch, number = CONFIGS[name]
-    pytest.importorskip(scope)
     path = osp.join(BENCHMARKS, name)
     assert number in open(path).read().split('_base_')[0]
     cfg = Config.fromfile(path)

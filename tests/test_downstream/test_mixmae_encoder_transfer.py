@@ -18,9 +18,6 @@ from mmpretrain.registry import MODELS
 
 from mixmim_mm.converters import convert_mixmae_encoder, save_checkpoint_file
 
-pytest.importorskip('mmdet')
-pytest.importorskip('mmseg')
-
 BENCH = osp.join(REPO_ROOT, 'configs/mixmae/benchmarks')
 DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
              'test_evaluator', 'train_cfg', 'param_scheduler', 'default_hooks', 'log_processor',

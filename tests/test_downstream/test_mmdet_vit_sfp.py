@@ -16,8 +16,6 @@ from mmengine.runner import Runner
 
 from mixmim_mm.converters import save_checkpoint_file
 
-pytest.importorskip('mmdet')
-
 CONFIG = osp.join(TEST_CONFIGS, 'mask-rcnn_vit-tiny-p16-sfp_1xb2-2iter_generated-coco.py')
 
 

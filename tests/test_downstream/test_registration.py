@@ -1,5 +1,7 @@
 """``import mixmim_mm`` makes the MixMAE backbone and its helpers visible to mmdet and mmseg."""
 import importlib
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -21,6 +23,18 @@ def test_classes_are_in_the_downstream_registries(scope):
         'BackboneLayerDecayOptimWrapperConstructor') is BackboneLayerDecayOptimWrapperConstructor
     assert registry.HOOKS.get('AtomicCheckpointHook') is AtomicCheckpointHook
     assert scope in downstream.REGISTERED_SCOPES
+
+
+def test_a_fresh_import_shares_every_class_with_both_scopes():
+    # In a new interpreter, so that no earlier test has imported the classes first.
+    script = ('import importlib, mixmim_mm\n'
+              'from mixmim_mm.downstream import _SHARED\n'
+              'for scope in ("mmdet", "mmseg"):\n'
+              '    registry = importlib.import_module(scope + ".registry")\n'
+              '    for name, classes in _SHARED.items():\n'
+              '        for cls in classes:\n'
+              '            assert getattr(registry, name).get(cls) is not None, (scope, cls)\n')
+    subprocess.run([sys.executable, '-c', script], check=True, capture_output=True)
 
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmseg'])

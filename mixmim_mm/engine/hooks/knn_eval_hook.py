@@ -31,8 +31,11 @@ class KNNEvalHook(Hook):
             layout: ``meta/train.txt``, ``meta/val.txt``, ``train/``, ``val/``. None: the
             ``data_root`` of the training dataset. Defaults to None.
         img_size (int): Side of the evaluation view. Defaults to 128.
-        interval (int): Evaluate every this many epochs (``by_epoch``) or iterations.
-            Defaults to 1.
+        interval (int): Evaluate every this many epochs (``by_epoch``) or iterations, and
+            after the last. Defaults to 5: on the small-scale Imagenette configs (an epoch
+            of about 45 s on 2 cores, an evaluation of about 4.5 s) a 10-epoch run spends
+            about 3% of its time in the three evaluations (start, epoch 5, epoch 10);
+            every epoch would cost about 11%.
         by_epoch (bool): Count ``interval`` in epochs. Defaults to True.
         num_train_samples (int, optional): Size of the memory bank, drawn from the training
             split (None: all of it). Defaults to 1000.
@@ -51,7 +54,7 @@ class KNNEvalHook(Hook):
     def __init__(self,
                  data_root: Optional[str] = None,
                  img_size: int = 128,
-                 interval: int = 1,
+                 interval: int = 5,
                  by_epoch: bool = True,
                  num_train_samples: Optional[int] = 1000,
                  num_val_samples: Optional[int] = 500,

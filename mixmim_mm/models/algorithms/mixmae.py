@@ -8,7 +8,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..backbones.mixing_encoder import MixingEncoder
-from ..utils.mask_sampling import sample_group_ids
+from ..utils.mask_sampling import sample_group_ids, upsample_cells
 from ..utils.mixing import MIX_MODES, mixing_plan
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
 from .reconstruction_target import ReconstructionTargetMixin
@@ -188,6 +188,6 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         if self.head.norm_pix:
             pred = denormalize_patches(pred, patchify(originals[:, groups].flatten(0, 1), p))
         recon = unpatchify(pred, p, grid, c).view(m, len(groups), c, h, w)
-        cell_ids = group_ids.repeat_interleave(p, 1).repeat_interleave(p, 2)
+        cell_ids = upsample_cells(group_ids, p)
         mixed = originals.gather(1, cell_ids[:, None, None].expand(m, 1, c, h, w)).squeeze(1)
         return dict(originals=originals, mixed=mixed, reconstructions=recon, group_ids=group_ids)

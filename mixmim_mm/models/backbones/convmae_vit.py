@@ -31,45 +31,13 @@ from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLay
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
+from ..utils.mask_sampling import random_token_masking, upsample_cells
 from ..utils.pos_embed import resize_pos_embed, sincos_pos_embed_2d
 from ..utils.pretrained import LoudPretrainedMixin
 
 # Stage strides are fixed by the method: 4 * 2 * 2 = 16 pixels per stage-3 token.
 STAGE_STRIDES = (4, 2, 2)
 TOKEN_STRIDE = 16
-
-
-def random_token_masking(
-        batch: int,
-        num_tokens: int,
-        mask_ratio: float,
-        device=None,
-        generator: Optional[torch.Generator] = None
-) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """MAE-style per-sample random masking of ``num_tokens`` tokens.
-
-    Args:
-        batch (int): Number of samples.
-        num_tokens (int): Tokens per sample.
-        mask_ratio (float): Fraction of tokens to mask; ``int(L * (1 - ratio))`` are kept.
-        device: Device of the results.
-        generator (torch.Generator, optional): Source of randomness (global RNG if None).
-
-    Returns:
-        tuple: ``ids_keep`` (B, L_keep), ``mask`` (B, L) float with 1 = masked, and
-        ``ids_restore`` (B, L) that puts ``[kept, masked]`` back into raster order.
-    """
-    len_keep = int(num_tokens * (1 - mask_ratio))
-    if len_keep < 1:
-        raise ValueError(f'mask_ratio={mask_ratio} leaves no visible token out of {num_tokens}')
-    noise = torch.rand(batch, num_tokens, device=device, generator=generator)
-    ids_shuffle = noise.argsort(dim=1)
-    ids_restore = ids_shuffle.argsort(dim=1)
-    ids_keep = ids_shuffle[:, :len_keep]
-    mask = torch.ones(batch, num_tokens, device=device)
-    mask[:, :len_keep] = 0
-    mask = mask.gather(1, ids_restore)
-    return ids_keep, mask, ids_restore
 
 
 def _gather_tokens(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
@@ -398,8 +366,8 @@ class ConvMAEViT(LoudPretrainedMixin, BaseModule):
             b, gh * gw, self.mask_ratio, device=x.device)
         # Upsample the 1/16 mask to the 1/4 and 1/8 grids (1 = visible).
         visible16 = (1 - mask).reshape(b, 1, gh, gw).to(x.dtype)
-        visible8 = visible16.repeat_interleave(2, 2).repeat_interleave(2, 3)
-        visible4 = visible8.repeat_interleave(2, 2).repeat_interleave(2, 3)
+        visible8 = upsample_cells(visible16, 2)
+        visible4 = upsample_cells(visible8, 2)
 
         x = self.patch_embed1(x)
         for block in self.stage1:

@@ -7,10 +7,11 @@ from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.registry import MODELS
 
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.pretrained import LoudPretrainedMixin
 
 
 @MODELS.register_module()
-class FastMIMViT(VisionTransformer):
+class FastMIMViT(LoudPretrainedMixin, VisionTransformer):
     """Standard ViT whose position embedding is a fixed 2-D sin-cos table (FastMIM, A.3.2).
 
     Only the position embedding differs from MMPretrain's ``VisionTransformer``: it is the
@@ -19,13 +20,15 @@ class FastMIMViT(VisionTransformer):
     ``VisionTransformer`` for fine-tuning, whose load hook interpolates the table to the new
     grid (8x8 -> 14x14 for 128 -> 224 px). :meth:`set_input_size` regenerates the table exactly
     for another pretraining size (FastMIM-P). Arguments are those of ``VisionTransformer``.
+    ``init_cfg=dict(type='Pretrained', ...)`` loads loudly (:class:`LoudPretrainedMixin`):
+    a checkpoint that lacks an encoder weight is refused, naming the file.
     """
 
     def init_weights(self) -> None:
         super().init_weights()
         self.pos_embed.requires_grad = False
-        if not (isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'):
-            self._fill_sincos(self.patch_resolution)
+        # A Pretrained init_cfg loads the checkpoint's table afterwards (LoudPretrainedMixin).
+        self._fill_sincos(self.patch_resolution)
 
     def _fill_sincos(self, grid) -> None:
         table = sincos_pos_embed_2d(tuple(grid), self.embed_dims)

@@ -12,9 +12,12 @@ import torch
 from mmpretrain.models.selfsup.mae import MAEViT
 from mmpretrain.registry import MODELS
 
+from ..utils.mask_sampling import random_token_masking, upsample_cells
+from ..utils.pretrained import LoudPretrainedMixin
+
 
 @MODELS.register_module()
-class LSMAEViT(MAEViT):
+class LSMAEViT(LoudPretrainedMixin, MAEViT):
     """MMPretrain's ``MAEViT`` whose random mask is drawn on groups of ``mask_unit`` patches.
 
     Each ``mask_unit x mask_unit`` group of patches is kept or masked as a whole, per sample,
@@ -53,16 +56,10 @@ class LSMAEViT(MAEViT):
         if num_tokens != gh * gw:
             raise ValueError(f'LSMAEViT: got {num_tokens} tokens for a {gh}x{gw} patch grid')
         k = self.mask_unit
-        len_keep = int(num_tokens * (1 - mask_ratio))
-        # One noise value per group, shared by its k*k patches; a stable sort then keeps the
+        # One noise value per group, shared by its k*k patches; the stable sort keeps the
         # members of a group next to each other, so groups are kept or dropped together.
-        noise = torch.rand(b, gh // k, gw // k, device=x.device)
-        noise = noise.repeat_interleave(k, 1).repeat_interleave(k, 2).reshape(b, num_tokens)
-        ids_shuffle = torch.argsort(noise, dim=1, stable=True)
-        ids_restore = torch.argsort(ids_shuffle, dim=1)
-        ids_keep = ids_shuffle[:, :len_keep]
+        noise = upsample_cells(torch.rand(b, gh // k, gw // k, device=x.device), k)
+        ids_keep, mask, ids_restore = random_token_masking(
+            b, num_tokens, mask_ratio, noise=noise.reshape(b, num_tokens))
         x_masked = x.gather(1, ids_keep.unsqueeze(-1).expand(-1, -1, dims))
-        mask = torch.ones(b, num_tokens, device=x.device)
-        mask[:, :len_keep] = 0
-        mask = mask.gather(1, ids_restore)
         return x_masked, mask, ids_restore

@@ -46,12 +46,62 @@ def sample_group_ids(num_inputs: int,
     return ids.expand(num_inputs, -1, -1) if shared else ids
 
 
+def upsample_cells(cells: torch.Tensor, factor: int) -> torch.Tensor:
+    """Each cell of the last two dimensions becomes a ``factor x factor`` block.
+
+    The exact (any dtype) nearest-neighbour upsampling of a mask, a group-id map or per-cell
+    noise from a coarse grid to a finer one: ``(..., h, w) -> (..., h * factor, w * factor)``.
+    """
+    if factor == 1:
+        return cells
+    return cells.repeat_interleave(factor, -2).repeat_interleave(factor, -1)
+
+
 def upsample_group_ids(group_ids: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     """Nearest-neighbour upsampling of ``(M, gh, gw)`` group ids to ``size``."""
-    if tuple(group_ids.shape[-2:]) == tuple(size):
-        return group_ids
+    gh, gw = group_ids.shape[-2:]
+    h, w = size
+    if h % gh == 0 and w % gw == 0 and h // gh == w // gw:
+        return upsample_cells(group_ids, h // gh)
     up = F.interpolate(group_ids[:, None].float(), size=size, mode='nearest')
     return up[:, 0].long()
+
+
+def random_token_masking(
+        batch: int,
+        num_tokens: int,
+        mask_ratio: float,
+        device=None,
+        generator: Optional[torch.Generator] = None,
+        noise: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """MAE-style per-sample random masking of ``num_tokens`` tokens.
+
+    Args:
+        batch (int): Number of samples.
+        num_tokens (int): Tokens per sample.
+        mask_ratio (float): Fraction of tokens to mask; ``int(L * (1 - ratio))`` are kept.
+        device: Device of the results.
+        generator (torch.Generator, optional): Source of randomness (global RNG if None).
+        noise (torch.Tensor, optional): ``(B, L)`` sort keys to use instead of uniform noise;
+            tokens with equal keys stay together in raster order (the sort is stable), so
+            noise shared by a group of tokens keeps or masks the group as a whole.
+
+    Returns:
+        tuple: ``ids_keep`` (B, L_keep), ``mask`` (B, L) float with 1 = masked, and
+        ``ids_restore`` (B, L) that puts ``[kept, masked]`` back into raster order.
+    """
+    len_keep = int(num_tokens * (1 - mask_ratio))
+    if len_keep < 1:
+        raise ValueError(f'mask_ratio={mask_ratio} leaves no visible token out of {num_tokens}')
+    if noise is None:
+        noise = torch.rand(batch, num_tokens, device=device, generator=generator)
+    ids_shuffle = torch.argsort(noise, dim=1, stable=True)
+    ids_restore = torch.argsort(ids_shuffle, dim=1)
+    ids_keep = ids_shuffle[:, :len_keep]
+    mask = torch.ones(batch, num_tokens, device=noise.device)
+    mask[:, :len_keep] = 0
+    mask = mask.gather(1, ids_restore)
+    return ids_keep, mask, ids_restore
 
 
 def num_masked_cells(num_cells: int, mask_ratio: float) -> int:

@@ -72,7 +72,6 @@ def test_vit_8x8_position_table_interpolated_to_14x14(tmp_path):
 
 
 def test_pvt_returns_a_tuple_and_loads_loudly(tmp_path):
-    pytest.importorskip('mmdet')
     cfg = dict(
         type='LoudPyramidVisionTransformerV2',
         embed_dims=8,

@@ -1,11 +1,10 @@
+import mmdet.models.backbones.pvt as pvt
 import pytest
 import torch
 from _mixing_checks import (assert_images_stay_apart, assert_pooled_key_is_its_image_alone,
                             build_encoder)
 
 from mixmim_mm.models.backbones import MixMAEPVT
-
-pvt = pytest.importorskip('mmdet.models.backbones.pvt')
 
 TINY = dict(
     arch=dict(

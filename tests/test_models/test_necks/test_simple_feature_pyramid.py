@@ -64,7 +64,6 @@ def test_trains_end_to_end():
 
 
 def test_registered_for_mmdet_with_ln2d():
-    pytest.importorskip('mmdet')
     import mmdet.models  # noqa: F401
     from mmdet.registry import MODELS
     with DefaultScope.overwrite_default_scope('mmdet'):

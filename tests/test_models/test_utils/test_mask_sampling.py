@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from mixmim_mm.models.utils import sample_block_mask, sample_group_ids, upsample_group_ids
+from mixmim_mm.models.utils import (random_token_masking, sample_block_mask, sample_group_ids,
+                                    upsample_cells, upsample_group_ids)
 
 
 @pytest.mark.parametrize('num_groups', [2, 3, 4, 5])
@@ -80,3 +81,40 @@ def test_block_mask_covers_every_cell_uniformly():
 def test_block_mask_rejects_bad_ratio():
     with pytest.raises(ValueError, match='mask_ratio'):
         sample_block_mask(1, (4, 4), 1.0)
+
+
+def test_upsample_cells_repeats_each_cell_as_a_block():
+    cells = torch.arange(6).view(1, 2, 3)
+    up = upsample_cells(cells, 2)
+    assert up.shape == (1, 4, 6)
+    assert torch.equal(up[0, :2, :2], torch.zeros(2, 2, dtype=torch.long))
+    assert torch.equal(up[0, 2:, 4:], torch.full((2, 2), 5))
+    assert upsample_cells(cells, 1) is cells
+
+
+def test_upsample_group_ids_is_exact_for_integer_factors_and_interpolates_otherwise():
+    ids = torch.randint(0, 4, (2, 4, 4))
+    assert torch.equal(upsample_group_ids(ids, (8, 8)), upsample_cells(ids, 2))
+    assert upsample_group_ids(ids, (6, 6)).shape == (2, 6, 6)
+
+
+def test_random_token_masking_keeps_the_mae_count_and_restores_raster_order():
+    ids_keep, mask, ids_restore = random_token_masking(3, 16, 0.75)
+    assert ids_keep.shape == (3, 4) and mask.sum(1).tolist() == [12.0] * 3
+    kept = torch.zeros(3, 16).scatter_(1, ids_keep, 1.0)
+    assert torch.equal(kept, 1 - mask)
+    assert torch.equal(torch.sort(ids_restore, 1).values, torch.arange(16).expand(3, -1))
+
+
+def test_shared_noise_keeps_or_masks_a_group_as_a_whole():
+    noise = upsample_cells(torch.rand(5, 2, 2), 2).reshape(5, 16)  # 2x2 groups of tokens
+    _, mask, _ = random_token_masking(5, 16, 0.75, noise=noise)
+    groups = mask.view(5, 2, 2, 2, 2).permute(0, 1, 3, 2, 4).reshape(5, 4, 4)
+    assert ((groups == 0) | (groups == 1)).all()
+    assert (groups.sum(-1) % 4 == 0).all() and mask.sum(1).tolist() == [12.0] * 5
+
+
+@pytest.mark.parametrize('ratio', [1.0, 0.99])
+def test_random_token_masking_refuses_to_mask_everything(ratio):
+    with pytest.raises(ValueError, match='leaves no visible token'):
+        random_token_masking(1, 16, ratio)
