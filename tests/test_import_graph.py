@@ -104,13 +104,22 @@ def test_the_graph_sees_relative_absolute_and_function_level_imports():
     assert len(graph) > 80
     # mixmim_mm/__init__.py imports its subpackages; backbones reach the shared utils.
     assert 'mixmim_mm.models' in graph['mixmim_mm']
-    assert any(dep.startswith('mixmim_mm.models.utils') for dep in
-               graph['mixmim_mm.models.backbones.mixmae_swin'])
+    assert any(
+        dep.startswith('mixmim_mm.models.utils')
+        for dep in graph['mixmim_mm.models.backbones.mixmae_swin'])
 
 
 @pytest.mark.parametrize('edges,cyclic', [
-    ({'a': {'b'}, 'b': {'c'}, 'c': set()}, False),
-    ({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}, True),
+    ({
+        'a': {'b'},
+        'b': {'c'},
+        'c': set()
+    }, False),
+    ({
+        'a': {'b'},
+        'b': {'c'},
+        'c': {'a'}
+    }, True),
 ])
 def test_a_cycle_is_found(edges, cyclic):
     assert bool(find_cycles(edges)) == cyclic
