@@ -11,7 +11,8 @@ from ..backbones.mixedae_vit import MAX_SEGMENTS
 from ..utils.mask_sampling import sample_group_ids, upsample_group_ids
 from ..utils.mixing import mix_images, mixing_plan
 
-MIX_MODES = ('compose', 'full')
+# MixedAE's mixing: 'compose' (one mixed sample per group of N images) or 'full' (N).
+MIXEDAE_MIX_MODES = ('compose', 'full')
 
 
 @MODELS.register_module()
@@ -72,8 +73,8 @@ class MixedAE(BaseSelfSupervisor):
                  init_cfg: Optional[dict] = None):
         if not 2 <= num_images <= MAX_SEGMENTS:
             raise ValueError(f'num_images (1/r) must be in 2..{MAX_SEGMENTS}, got {num_images}')
-        if mix_mode not in MIX_MODES:
-            raise ValueError(f'mix_mode must be one of {MIX_MODES}, got {mix_mode!r}')
+        if mix_mode not in MIXEDAE_MIX_MODES:
+            raise ValueError(f'mix_mode must be one of {MIXEDAE_MIX_MODES}, got {mix_mode!r}')
         if neck is None or head is None:
             raise ValueError('MixedAE needs a neck (decoder) and a head (reconstruction loss)')
         backbone, neck, head = dict(backbone), dict(neck), dict(head)

@@ -9,7 +9,7 @@ from mmpretrain.structures import DataSample
 
 from ..backbones.mixing_encoder import MixingEncoder
 from ..utils.mask_sampling import sample_group_ids, upsample_cells
-from ..utils.mixing import MIX_MODES, mixing_plan
+from ..utils.mixing import MIXMAE_MIX_MODES, mixing_plan
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
 from .reconstruction_target import ReconstructionTargetMixin
 
@@ -66,8 +66,8 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         if not MIN_IMAGES <= num_images <= MAX_IMAGES:
             raise ValueError(f'num_images must be in {MIN_IMAGES}..{MAX_IMAGES} '
                              f'(masking ratio 1 - 1/num_images), got {num_images}')
-        if mix_mode not in MIX_MODES:
-            raise ValueError(f'mix_mode must be one of {MIX_MODES}, got {mix_mode!r}')
+        if mix_mode not in MIXMAE_MIX_MODES:
+            raise ValueError(f'mix_mode must be one of {MIXMAE_MIX_MODES}, got {mix_mode!r}')
         if mix_mode == 'flip' and num_images != 2:
             raise ValueError(f"mix_mode='flip' mixes exactly 2 images, got num_images={num_images}"
                              "; use mix_mode='group' for more")

@@ -10,9 +10,9 @@ from mmdet.models.layers import nchw_to_nlc, nlc_to_nchw
 from mmpretrain.registry import MODELS
 
 from ..utils.group_attention import attend_within_groups, spatial_reduction_layouts, split_heads
+from ..utils.group_layout import GroupLayout
 from ..utils.mixing import mix_images
 from ..utils.pretrained import LoudPretrainedMixin
-from ..utils.window_attention import GroupLayout
 from .mixing_encoder import MixingEncoder, pyramid_layer_depth
 
 

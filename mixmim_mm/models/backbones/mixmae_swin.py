@@ -9,13 +9,14 @@ from mmcv.cnn.bricks import DropPath
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 
+from ..utils.group_layout import GroupLayout
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.pos_embed import resize_pos_embed, sincos_pos_embed_2d
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
-from ..utils.window_attention import (GroupLayout, WindowAttention, same_group_mask,
-                                      window_partition, window_reverse)
+from ..utils.window_attention import (WindowAttention, same_group_mask, window_partition,
+                                      window_reverse)
 from .mixing_encoder import MixingEncoder
 
 SEPARATIONS = ('masked_attention', 'mix_embedding', 'none')

@@ -9,10 +9,11 @@ from mmpretrain.models.backbones.twins import SVT, GSAEncoderLayer, LSAEncoderLa
 from mmpretrain.registry import MODELS
 
 from ..utils.group_attention import attend_within_groups, spatial_reduction_layouts, split_heads
+from ..utils.group_layout import GroupLayout
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_images
 from ..utils.pretrained import LoudPretrainedMixin
-from ..utils.window_attention import GroupLayout, same_group_mask, window_partition, window_reverse
+from ..utils.window_attention import same_group_mask, window_partition, window_reverse
 from .mixing_encoder import MixingEncoder, pyramid_layer_depth
 
 

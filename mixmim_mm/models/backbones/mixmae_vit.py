@@ -8,12 +8,12 @@ from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from ..utils.group_attention import attend_within_groups
+from ..utils.group_layout import GroupLayout
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
 from ..utils.pos_embed import sincos_pos_embed_2d
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
-from ..utils.window_attention import GroupLayout
 from .mixing_encoder import MixingEncoder
 
 

@@ -1,4 +1,5 @@
 from .group_attention import attend_within_groups
+from .group_layout import GroupLayout
 from .homologous_attention import HomologousAttention, topk_count, topk_drop_mask
 from .mask_sampling import (num_masked_cells, random_token_masking, sample_block_mask,
                             sample_group_ids, upsample_cells, upsample_group_ids)
@@ -12,7 +13,7 @@ from .weight_init import init_transformer_weights
 from .window_attention import WindowAttention, window_partition, window_reverse
 
 __all__ = [
-    'attend_within_groups', 'HomologousAttention', 'topk_count', 'topk_drop_mask',
+    'attend_within_groups', 'GroupLayout', 'HomologousAttention', 'topk_count', 'topk_drop_mask',
     'num_masked_cells', 'random_token_masking', 'sample_block_mask', 'sample_group_ids',
     'upsample_cells', 'upsample_group_ids', 'hidden_mask', 'mix_images', 'mix_tokens',
     'mixing_plan', 'unmix_tokens', 'denormalize_patches', 'normalize_patches', 'patchify',

@@ -4,8 +4,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from .group_layout import GroupLayout
 from .mask_sampling import upsample_group_ids
-from .window_attention import GroupLayout
 
 
 def attend_within_groups(q: torch.Tensor,

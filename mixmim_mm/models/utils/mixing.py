@@ -1,7 +1,8 @@
 """Forming mixed inputs from several images and splitting them back per image."""
 import torch
 
-MIX_MODES = ('flip', 'group')
+# How MixMAE picks the images of a mixed input (see mixing_plan); MixedAE has its own modes.
+MIXMAE_MIX_MODES = ('flip', 'group')
 
 
 def mixing_plan(batch_size: int, num_images: int, mode: str, device=None) -> torch.Tensor:
@@ -36,7 +37,7 @@ def mixing_plan(batch_size: int, num_images: int, mode: str, device=None) -> tor
                 f'{num_images}, got {batch_size}. Set train_dataloader.batch_size to a multiple '
                 'of num_images and drop_last=True.')
         return torch.arange(batch_size, device=device).view(-1, num_images)
-    raise ValueError(f'mix_mode must be one of {MIX_MODES}, got {mode!r}')
+    raise ValueError(f'mix_mode must be one of {MIXMAE_MIX_MODES}, got {mode!r}')
 
 
 def mix_tokens(tokens: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 
 from mixmim_mm.models.utils import attend_within_groups, upsample_group_ids
-from mixmim_mm.models.utils.window_attention import GroupLayout
+from mixmim_mm.models.utils.group_layout import GroupLayout
 
 
 def test_regrouped_attention_equals_masked_dense_attention_on_another_key_grid():

@@ -23,7 +23,7 @@ def test_cpu_training_path_equals_sdpa():
 
 def test_grouped_attention_equals_masked_attention():
     """Attending per group (single-window maps) gives the masked result and its gradients."""
-    from mixmim_mm.models.utils.window_attention import GroupLayout
+    from mixmim_mm.models.utils.group_layout import GroupLayout
     torch.manual_seed(0)
     attn = WindowAttention(32, 4, window_size=6)
     ids = torch.randint(0, 3, (2, 36))
@@ -40,7 +40,7 @@ def test_grouped_attention_equals_masked_attention():
 
 def test_sdpa_everywhere_gives_the_cpu_training_path_and_its_gradients():
     """attn_impl='sdpa' trains through SDPA on CPU too, with the same values and gradients."""
-    from mixmim_mm.models.utils.window_attention import GroupLayout
+    from mixmim_mm.models.utils.group_layout import GroupLayout
     torch.manual_seed(0)
     plain = WindowAttention(32, 4, window_size=4)
     sdpa = WindowAttention(32, 4, window_size=4, attn_impl='sdpa')
