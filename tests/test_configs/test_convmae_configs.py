@@ -36,6 +36,7 @@ def test_configs_are_found():
     assert len(ALL_CONFIGS) == 15
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.name for p in CONFIGS])
 def test_config_builds_model_and_train_pipeline(path, tmp_path):
     cfg = Config.fromfile(str(path))
@@ -114,6 +115,7 @@ def test_convmae_linear_probe_follows_table_11():
     assert not any(p.requires_grad for p in model.backbone.parameters())
 
 
+@pytest.mark.slow
 def test_lsmae_segmentation_uses_table_12_and_builds():
     cfg = load(SEGMENTATION)
     opt = cfg.optim_wrapper.optimizer
@@ -128,6 +130,7 @@ def test_lsmae_segmentation_uses_table_12_and_builds():
     assert model.backbone.layers[0].attn.relative_position_bias_table is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 @pytest.mark.parametrize(
     'path', [

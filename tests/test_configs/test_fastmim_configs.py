@@ -92,12 +92,14 @@ def train_recording_target_inputs(shipped_runner, name):
     return runner, seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(n for n in PRETRAIN if not n.startswith('fastmim-p')))
 def test_targets_are_computed_at_128(name, shipped_runner):
     _, seen = train_recording_target_inputs(shipped_runner, name)
     assert set(seen) == {(4, 3, 128, 128)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(n for n in PRETRAIN if n.startswith('fastmim-p')))
 def test_progressive_configs_train_at_every_phase_size(name, shipped_runner):
     # The run keeps every phase (one epoch each): 128, then 160, then 192 px.
@@ -106,6 +108,7 @@ def test_progressive_configs_train_at_every_phase_size(name, shipped_runner):
     assert sizes == sorted(sizes) and set(sizes) == {128, 160, 192}
 
 
+@pytest.mark.slow
 def test_mixmae_with_hog_target_trains(shipped_runner):
     assert load(COMPOSITIONS[0]).model.neck.out_channels == 432
     runner, seen = train_recording_target_inputs(shipped_runner, COMPOSITIONS[0])
@@ -114,6 +117,7 @@ def test_mixmae_with_hog_target_trains(shipped_runner):
     assert set(seen) == {(4, 3, 224, 224)}
 
 
+@pytest.mark.slow
 def test_fastmim_with_low_pass_target_trains(shipped_runner):
     runner, seen = train_recording_target_inputs(shipped_runner, COMPOSITIONS[1])
     generator = runner.model.target_generator

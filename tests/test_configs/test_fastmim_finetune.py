@@ -34,6 +34,7 @@ class CaptureBackbone(Hook):
         self.store.update({k: v.clone() for k, v in runner.model.backbone.state_dict().items()})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('family', sorted(PAIRS))
 def test_pretrain_128_then_finetune_224(family, shipped_runner):
     pre_name, ft_name = PAIRS[family]
@@ -78,6 +79,7 @@ def test_pretrain_128_then_finetune_224(family, shipped_runner):
             torch.testing.assert_close(target, value, msg=key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', FINETUNE)
 def test_finetune_config_builds_at_224(name):
     cfg = Config.fromfile(str(CONFIG_DIR / name))

@@ -54,6 +54,7 @@ FAMILIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(FAMILIES))
 def test_runner_iterations_with_hog_from_workers(name, shipped_runner, target_recorder):
     side, stride = FAMILIES[name]

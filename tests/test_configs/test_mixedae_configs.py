@@ -37,6 +37,7 @@ def test_all_pretraining_configs_are_covered():
     assert {osp.basename(p) for p in PRETRAIN} == set(EXPECTED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', PRETRAIN, ids=osp.basename)
 def test_config_has_the_papers_values_and_builds(path):
     cfg = load(path)
@@ -62,6 +63,7 @@ def test_config_has_the_papers_values_and_builds(path):
     del model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', [COMPOSE, FULL], ids=['compose', 'full'])
 def test_mixedae_trains_runner_iterations(path, shipped_runner):
     runner, steps = shipped_runner(path)

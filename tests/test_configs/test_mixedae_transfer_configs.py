@@ -28,6 +28,7 @@ def test_every_benchmark_config_is_tested():
         set(FINETUNE) | {ADE, COCO}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(FINETUNE))
 def test_finetune_config_builds_a_plain_avg_pooled_vit(name):
     from mmpretrain.registry import MODELS
@@ -46,6 +47,7 @@ def test_finetune_config_builds_a_plain_avg_pooled_vit(name):
     assert not hasattr(model.backbone.layers[1].attn, 'topk_weights')  # no TopK downstream
 
 
+@pytest.mark.slow
 def test_ade20k_config_builds_with_the_beit_recipe():
     cfg = load(ADE)
     optimizer = cfg.optim_wrapper.optimizer
@@ -62,6 +64,7 @@ def test_ade20k_config_builds_with_the_beit_recipe():
     assert type(model.decode_head).__name__ == 'UPerHead'
 
 
+@pytest.mark.slow
 def test_coco_config_builds_with_the_papers_schedule():
     cfg = load(COCO)
     optimizer = cfg.optim_wrapper.optimizer

@@ -35,6 +35,7 @@ def test_all_pretraining_configs_are_covered():
     } <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', PRETRAIN, ids=osp.basename)
 def test_config_builds_model_and_pipeline(path):
     cfg = load(path)

@@ -4,6 +4,7 @@ import os.path as osp
 import uuid
 
 import numpy as np
+import pytest
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -38,6 +39,7 @@ def test_demo_uses_the_bundled_photographs_by_default():
     assert cfg.train_dataloader.dataset.data_root is None
 
 
+@pytest.mark.slow
 def test_demo_writes_checkpoint_log_and_picture(tmp_path, train_precision):
     work_dir = tmp_path / 'demo'
     runner = Runner.from_cfg(train_precision(tiny_demo_cfg(work_dir)))
@@ -78,6 +80,7 @@ class LossRecorder(Hook):
         self.losses.append(float(outputs['loss']))
 
 
+@pytest.mark.slow
 def test_demo_loss_falls_within_its_first_120_iterations(tmp_path):
     # The README's demo as configured (batch 32, bundled photographs), cut to 120 of its
     # 1200 iterations: the loss must already fall clearly (the full run: ~1.06 -> ~0.73).

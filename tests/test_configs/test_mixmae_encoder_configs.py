@@ -22,6 +22,7 @@ class Snapshot(Hook):
         self.state = {k: v.detach().clone() for k, v in runner.model.backbone.state_dict().items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('encoder', ENCODERS)
 def test_pretrain_in_group_mode_then_finetune_from_every_encoder_weight(encoder, shipped_runner):
     # 1. Pretraining as shipped (narrow widths): 4 images mixed into one input.

@@ -84,6 +84,7 @@ FAMILIES = ('pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k-pipeline-target.py',
             'pixmim-mixmae_swin-base-w14_8xb128-amp-coslr-300e_in1k-pipeline-target.py')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', FAMILIES)
 def test_runner_iterations_with_target_from_workers(name, shipped_runner, target_recorder):
     runner, steps = shipped_runner(f'configs/pixmim/{name}')

@@ -145,6 +145,7 @@ def test_linear_config_builds_with_table10_settings(image_file):
     assert tuple(packed['inputs'].shape) == (3, 224, 224)
 
 
+@pytest.mark.slow
 def test_segmentation_config_builds_with_table12_settings():
     cfg = load(SEGMENTATION)
     optimizer = cfg.optim_wrapper.optimizer
@@ -174,6 +175,7 @@ def test_segmentation_config_builds_with_table12_settings():
 
 
 # One config per host; the 800-epoch configs differ only in their schedule.
+@pytest.mark.slow
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 @pytest.mark.parametrize('name', [
     'pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',

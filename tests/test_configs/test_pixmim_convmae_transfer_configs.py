@@ -182,6 +182,7 @@ def test_mask_rcnn_loss_is_finite_on_a_generated_sample(det_cfg):
             assert all(torch.isfinite(v).all() for v in values), name
 
 
+@pytest.mark.slow
 def test_whole_model_parameters_match_the_convmae_authors(seg_cfg, det_cfg):
     """Whole-model sizes published by ConvMAE's authors for ConvMAE-B transfer.
 

@@ -76,6 +76,7 @@ def test_config_builds_model_and_pipeline(tmp_path):
     assert tuple(packed['inputs'].shape) == (3, 224, 224)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 def test_runner_iterations_give_finite_loss(precision, shipped_runner):
     runner, steps = shipped_runner(str(PIXMIM_MIXMAE), precision)

@@ -16,6 +16,7 @@ def test_every_config_is_covered():
     assert not any('/_base_/' in p for p in CONFIGS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_trains_through_tools_train(path, config_data_roots, tmp_path, run_script):
     work_dir = str(tmp_path / 'work')

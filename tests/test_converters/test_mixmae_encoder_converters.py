@@ -86,6 +86,7 @@ def test_svt_loads_into_mmseg_svt_with_only_the_extra_stage_norms_fresh():
     assert_same_features(ours, ref, torch.randn(1, 3, 64, 64))
 
 
+@pytest.mark.slow
 def test_vit_loads_into_mmpretrain_vit(tmp_path):
     ours = randomised(MixMAEViT(arch=VIT_ARCH, img_size=64))
     src, dst = str(tmp_path / 'pretrain.pth'), str(tmp_path / 'vit.pth')

@@ -57,6 +57,7 @@ def test_all_transfer_configs_exist():
             }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS, ids=name_of)
 def test_model_and_optimizer_build(path):
     cfg, scope = load(path)
@@ -70,6 +71,7 @@ def test_model_and_optimizer_build(path):
     del model, wrapper
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', [p for p in CONFIGS if '-linear-' not in p], ids=name_of)
 def test_optimizers_exempt_swin_tables_from_weight_decay(path):
     cfg, scope = load(path)

@@ -25,6 +25,7 @@ CONFIGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(CONFIGS))
 def test_transfer_config_has_paper_settings_and_builds(name):
     scope, lr, wd, layer_decay, batch, number = CONFIGS[name]
@@ -101,6 +102,7 @@ def fastmim_swin_checkpoint(tmp_path_factory):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(RUNS))
 def test_two_iterations_and_evaluation_from_a_fastmim_checkpoint(name, fastmim_swin_checkpoint,
                                                                  coco_root, ade_root, tmp_path):
@@ -268,6 +270,7 @@ def fastmim_vit_ade_run(fastmim_vit_backbone, ade_root, tmp_path_factory):
     return runner, recorder, bare
 
 
+@pytest.mark.slow
 def test_vit_ade20k_trains_two_iterations_and_evaluates_miou(fastmim_vit_ade_run):
     import math
     runner, recorder, _ = fastmim_vit_ade_run
@@ -345,6 +348,7 @@ def fastmim_vit_coco_run(coco_root, tmp_path_factory):
     return runner, recorder, pretrained, real
 
 
+@pytest.mark.slow
 def test_vit_coco_config_is_pixmims_with_the_loud_vit_and_table13(fastmim_vit_coco_run):
     *_, real = fastmim_vit_coco_run
     assert real.model.backbone.type == 'mmpretrain.LoudVisionTransformer'

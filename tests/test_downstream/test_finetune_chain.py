@@ -95,6 +95,7 @@ def chain(tmp_path_factory):
         finetune_dir=cfg.work_dir)
 
 
+@pytest.mark.slow
 def test_backbone_checkpoint_is_the_pretrained_encoder(chain):
     pretrain, backbone = chain['pretrain'], chain['backbone']
     encoder = {k[len('backbone.'):]: v for k, v in pretrain.items() if k.startswith('backbone.')}

@@ -90,6 +90,7 @@ def coco_trained(coco_root, tmp_path_factory):
     return (*train(cfg, ckpt, tmp_path_factory.mktemp('coco_work')), pretrained)
 
 
+@pytest.mark.slow
 def test_ade20k_trains_two_iterations_and_evaluates_miou(ade_trained):
     runner, recorder, _ = ade_trained
     assert runner.iter == 2
@@ -118,6 +119,7 @@ def test_ade20k_layer_decay_reaches_the_vit(ade_trained):
     assert decays['backbone.layers.0.attn.qkv.weight'] == pytest.approx(0.05)
 
 
+@pytest.mark.slow
 def test_coco_trains_two_iterations_and_evaluates(coco_trained):
     runner, recorder, _ = coco_trained
     assert runner.iter == 2

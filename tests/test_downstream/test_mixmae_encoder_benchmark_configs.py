@@ -36,6 +36,7 @@ def test_every_encoder_has_its_transfer_configs():
         assert any(n.startswith(part) for n in names), part
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS, ids=name_of)
 def test_model_and_optimizer_build_with_openmmlab_or_our_backbone(path):
     cfg = Config.fromfile(path)

@@ -98,6 +98,7 @@ def shrink(task, cfg, swin, widths):
         cfg.model.auxiliary_head.update(in_channels=widths[2], channels=16)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('case', sorted(CASES))
 def test_openmmlab_backbone_trains_from_the_converted_checkpoint(case, coco_root, ade_root,
                                                                  tmp_path):

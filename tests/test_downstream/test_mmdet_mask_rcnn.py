@@ -42,6 +42,7 @@ def trained(coco_root, mini_pretrain_checkpoint, tmp_path_factory):
     return runner, recorder, recorder.metrics
 
 
+@pytest.mark.slow
 def test_coco_evaluation_reports_box_and_mask_ap(trained):
     _, _, metrics = trained
     for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP', 'coco/segm_mAP_50'):

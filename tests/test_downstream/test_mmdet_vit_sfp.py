@@ -115,6 +115,7 @@ def trained(coco_root, pixmim_checkpoint, tmp_path_factory):
     return runner, recorder
 
 
+@pytest.mark.slow
 def test_two_iterations_and_coco_evaluation(trained):
     runner, recorder = trained
     assert runner.iter == 2

@@ -39,6 +39,7 @@ def trained(ade_root, mini_pretrain_checkpoint, tmp_path_factory):
     return runner, recorder
 
 
+@pytest.mark.slow
 def test_miou_is_evaluated(trained):
     _, recorder = trained
     assert {'mIoU', 'mAcc', 'aAcc'} <= set(recorder.metrics), recorder.metrics

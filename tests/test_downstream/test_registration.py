@@ -25,6 +25,7 @@ def test_classes_are_in_the_downstream_registries(scope):
     assert scope in downstream.REGISTERED_SCOPES
 
 
+@pytest.mark.slow
 def test_a_fresh_import_shares_every_class_with_both_scopes():
     # In a new interpreter, so that no earlier test has imported the classes first.
     script = ('import importlib, mixmim_mm\n'

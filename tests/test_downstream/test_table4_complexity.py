@@ -57,6 +57,7 @@ def build(path, scope):
     return MODELS.build(cfg.model).eval()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(CASES))
 def test_flops_and_params_match_table_4(name):
     path, scope, flops, params, tol = CASES[name]

@@ -1,6 +1,7 @@
 """Resuming an mmengine run on torch >= 2.6 continues exactly where it stopped."""
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -26,6 +27,7 @@ def _train(cfg, max_iters, resume=False):
     return runner, recorder.iters
 
 
+@pytest.mark.slow
 def test_resume_matches_uninterrupted_run(tiny_cfg):
     n = 3
     full_cfg = tiny_cfg('full')

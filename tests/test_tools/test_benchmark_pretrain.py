@@ -46,6 +46,7 @@ def run(bench, row):
     return bench.run_row(args)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('row', [
     'ours_flip_2img', 'ours_flip_2img_sdpa', 'ours_group_4img', 'mmpretrain_mixmim',
     'mmpretrain_simmim'
@@ -64,6 +65,7 @@ def test_mixmae_rows_run_a_timed_step(bench, row):
     assert result['peak_mem_mb'] < result['process_peak_mb']
 
 
+@pytest.mark.slow
 def test_a_row_in_a_fresh_process_reports_what_it_added(bench):
     args = bench.parse_args(
         ['--arch', 'mini', '--batch-size', '4', '--steps', '1', '--warmup', '0', '--device', 'cpu'])
@@ -87,6 +89,7 @@ def test_group_row_needs_a_batch_divisible_by_4(bench):
         bench.main(['--rows', 'ours_group_4img', '--batch-size', '6'])
 
 
+@pytest.mark.slow
 def test_pixmim_row_times_its_target_generator_and_mae_row_has_none(bench, capsys):
     mae, pixmim = run(bench, 'mmpretrain_mae_vit-b'), run(bench, 'pixmim_mae_vit-b')
     assert mae['suite'] == pixmim['suite'] == 'pixmim'
@@ -111,6 +114,7 @@ def test_pixmim_row_is_mae_plus_low_pass_target(bench):
     assert sum(p.numel() for p in mae.parameters()) == sum(p.numel() for p in pixmim.parameters())
 
 
+@pytest.mark.slow
 def test_loader_row_times_steps_on_batches_from_two_workers(bench):
     # The pipeline-side row: its target is made in the workers, so there is nothing to time
     # alone (the model-side row times its generator like pixmim_mae_vit-b).
@@ -188,6 +192,7 @@ def test_mixedae_suite_compares_mixedae_with_mae_per_image(bench):
     assert naive.backbone.attention == 'global' and naive.contrastive_head is None
 
 
+@pytest.mark.slow
 def test_mixedae_rows_run_a_timed_step(bench):
     args = bench.parse_args([
         '--row', 'mixedae_compose', '--vit-arch', 'deit-tiny', '--img-size', '64', '--batch-size',
@@ -212,6 +217,7 @@ def test_fastmim_suite_rows(bench):
     assert bench.SUITE_REFERENCES['fastmim'] == 'mmpretrain_simmim_swin_224'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('row,size', [('fastmim_vit_128', 128),
                                       ('mmpretrain_maskfeat_vit_224', 224)])
 def test_fastmim_rows_run_at_their_own_size(bench, row, size):
@@ -226,6 +232,7 @@ def test_fastmim_rows_run_at_their_own_size(bench, row, size):
     assert result['target_generator_s'] > 0  # HOG alone: FastMIM's and MaskFeat's
 
 
+@pytest.mark.slow
 def test_fastmim_encoder_flops_match_the_spec(bench):
     # Standard-formula MACs (shared/specs/fastmim.md 3.2): ViT-B 128 px about 5.6 G, Swin-B
     # 128 px / window 4 about 5.0 G, 224 px / window 7 about 15.4 G.
@@ -271,6 +278,7 @@ def test_both_precisions_run_ours_twice_and_mmpretrain_in_fp32(bench):
     assert bench.parse_args([]).precision == ['fp32']
 
 
+@pytest.mark.slow
 def test_bf16_row_runs_its_forward_under_bf16_autocast(bench, monkeypatch):
     build = bench.ROWS['ours_group_4img']
     dtypes = []
@@ -346,6 +354,7 @@ def test_fastmim_loader_rows_differ_only_in_where_the_hog_target_is_made(bench):
     assert sample['data_samples'].get('hog_target').shape == (64, 108)
 
 
+@pytest.mark.slow
 def test_fastmim_loader_pipe_row_runs_a_timed_step(bench):
     args = bench.parse_args([
         '--row', 'fastmim_loader_pipe_hog', '--vit-arch', 'deit-tiny', '--batch-size', '2',

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -32,6 +33,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_dist_train_two_processes_writes_checkpoint_and_log(tmp_path):
     data_root = _write_images(str(tmp_path / 'images'))
     work_dir = str(tmp_path / 'work')
@@ -70,6 +72,7 @@ TINY_CLASSIFIER = osp.join(REPO_ROOT,
                            'tests/data/configs/tiny-resnet_2xb4-6iter_generated-images.py')
 
 
+@pytest.mark.slow
 def test_dist_test_two_processes_evaluates_a_trained_checkpoint(tmp_path):
     data_root = _write_images(str(tmp_path / 'images'))
     work_dir = str(tmp_path / 'work')

@@ -59,6 +59,7 @@ def _shrunk(path, tmp_path, data_root=None):
     return shrunk, cfg, steps, work_dir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', ONE_PER_LAYOUT)
 def test_train_py_in_a_fresh_interpreter(path, tmp_path):
     shrunk, cfg, steps, work_dir = _shrunk(path, tmp_path)
@@ -66,6 +67,7 @@ def test_train_py_in_a_fresh_interpreter(path, tmp_path):
     assert_trained_and_evaluated(cfg, work_dir, steps)
 
 
+@pytest.mark.slow
 def test_test_py_evaluates_a_finetuned_checkpoint(tmp_path):
     shrunk, _, steps, work_dir = _shrunk(FINETUNE, tmp_path)
     _run([sys.executable, 'tools/train.py', shrunk, '--work-dir', work_dir])
@@ -76,6 +78,7 @@ def test_test_py_evaluates_a_finetuned_checkpoint(tmp_path):
     assert 'accuracy/top1' in output
 
 
+@pytest.mark.slow
 def test_dist_train_sh_two_processes_on_the_headline_config(tmp_path):
     # Two ranks of 4 images each: one batch per rank and epoch.
     root = str(tmp_path / 'data')
@@ -89,6 +92,7 @@ def test_dist_train_sh_two_processes_on_the_headline_config(tmp_path):
         assert 'Distributed training: True' in f.read(), output[-3000:]
 
 
+@pytest.mark.slow
 def test_slurm_train_sh_runs_through_srun(tmp_path):
     # A stand-in `srun` that records its arguments and runs the task as rank 0 of 1.
     bin_dir = tmp_path / 'bin'
@@ -114,6 +118,7 @@ def test_slurm_train_sh_runs_through_srun(tmp_path):
     assert_trained_and_evaluated(cfg, work_dir, steps)
 
 
+@pytest.mark.slow
 def test_mmpretrain_train_py_on_the_headline_config(tmp_path):
     """MMPretrain's own entry point (``mim train mmpretrain CONFIG`` runs this file). Without a
     GPU, AMP becomes ``MixedPrecisionOptimWrapper`` exactly as ``tools/train.py`` does it."""

@@ -27,6 +27,7 @@ def data(tmp_path):
     return root
 
 
+@pytest.mark.slow
 def test_every_method_is_scored_against_random_init(tool, data, tmp_path):
     out = str(tmp_path / 'out' / 'results.json')
     rows = tool['main']([

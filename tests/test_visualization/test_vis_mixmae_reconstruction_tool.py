@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -25,6 +26,7 @@ def save_fresh_checkpoint(cfg, tmp_path):
     return ckpt
 
 
+@pytest.mark.slow
 def test_tool_draws_one_row_per_mixed_input(tmp_path):
     ckpt = save_fresh_checkpoint(Config.fromfile(DEMO), tmp_path)
     folder = tmp_path / 'images'
@@ -48,6 +50,7 @@ def test_tool_draws_one_row_per_mixed_input(tmp_path):
     assert (width, height) == (13 * 128 + 14 * 2, 14 + 2 * 128 + 3 * 2)
 
 
+@pytest.mark.slow
 def test_tool_takes_a_collate_dict_with_a_registry_scope(tmp_path):
     # A config that inherits an `mmpretrain::` data base carries `_scope_` in its collate dict;
     # it names the registry, it is not an argument of the function.

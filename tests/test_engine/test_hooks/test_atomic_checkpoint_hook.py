@@ -116,6 +116,7 @@ def test_crash_while_updating_pointer_keeps_previous_checkpoint(tiny_cfg, monkey
     assert newer['meta']['iter'] == 4
 
 
+@pytest.mark.slow
 def test_rotation_still_keeps_max_keep_ckpts(tiny_cfg):
     cfg = _use_atomic_hook(tiny_cfg(), max_keep_ckpts=1)
     cfg.train_cfg.max_iters = 6

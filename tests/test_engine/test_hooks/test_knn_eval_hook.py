@@ -26,6 +26,7 @@ def knn_hook(runner):
     return next(h for h in runner.hooks if isinstance(h, KNNEvalHook))
 
 
+@pytest.mark.slow
 def test_logs_knn_top1_and_leaves_the_model_in_train_mode_unchanged(runner):
     hook = knn_hook(runner)
     runner.model.train()
@@ -42,6 +43,7 @@ def test_logs_knn_top1_and_leaves_the_model_in_train_mode_unchanged(runner):
     assert logged[-1]['knn_top1'] == hook.history[0]['knn_top1']
 
 
+@pytest.mark.slow
 def test_runs_every_interval_during_training(runner):
     runner.train()
     hook = knn_hook(runner)

@@ -98,6 +98,7 @@ def train(cfg):
     return runner, record
 
 
+@pytest.mark.slow
 def test_switches_at_phase_boundaries_and_resume_continues_in_phase(tmp_path):
     cfg = runner_cfg(tmp_path)
     runner, record = train(copy.deepcopy(cfg))
@@ -129,6 +130,7 @@ def test_switches_at_phase_boundaries_and_resume_continues_in_phase(tmp_path):
         torch.testing.assert_close(loaded[key], value, msg=key)
 
 
+@pytest.mark.slow
 def test_persistent_workers_see_the_new_crop(tmp_path):
     phases = [
         dict(img_size=64, epochs=1, window_size=2),

@@ -267,6 +267,7 @@ def _train(cfg, resume_from=None):
     return runner, recorder
 
 
+@pytest.mark.slow
 def test_mini_mixmae_trains_20_iterations_in_bf16_like_fp32_and_resumes(bf16_cpu, tmp_path):
     fp32, fp32_rec = _train(_mini_mixmae_cfg(tmp_path / 'fp32', 'float32'))
     bf16, bf16_rec = _train(_mini_mixmae_cfg(tmp_path / 'bf16', 'bfloat16'))

@@ -146,6 +146,7 @@ def _sdpa_flops(inputs, outputs):
     return 2 * batch_heads * q[2] * k[2] * q[3]
 
 
+@pytest.mark.slow
 def test_convmae_base_flops_match_the_analytic_count():
     """ConvMAE-Base classifier encoder at 224 px: 23.08 GFLOPs (multiply-accumulates).
 
@@ -188,6 +189,7 @@ class _MaskedEncoder(torch.nn.Module):
         return self.encoder(x, mask=True)[0]
 
 
+@pytest.mark.slow
 def test_convmae_base_masked_encoder_flops_match_the_readme():
     """Masked ConvMAE-Base pretraining encoder, 224 px, mask ratio 0.75: 11.9 GFLOPs.
 

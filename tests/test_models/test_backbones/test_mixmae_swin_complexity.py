@@ -24,6 +24,7 @@ class Classifier(nn.Module):
         return self.head(self.backbone(x)[-1].mean(dim=(2, 3)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('arch, gflops, mparams', [('base', 16.3, 88.3), ('large', 35.8, 197.4)])
 def test_flops_and_params_match_the_paper(arch, gflops, mparams):
     model = Classifier(arch).eval()
@@ -33,6 +34,7 @@ def test_flops_and_params_match_the_paper(arch, gflops, mparams):
     assert params / 1e6 == pytest.approx(mparams, rel=0.01)
 
 
+@pytest.mark.slow
 def test_huge_has_about_600m_parameters():
     params = sum(p.numel() for p in Classifier('huge').parameters())
     assert params / 1e6 == pytest.approx(659.3, rel=0.01)
