@@ -24,6 +24,14 @@ EXPECTED = {  # name: (mix_mode, total clean images, epochs, arch, decoder depth
     'mixedae-full-dec2x256_vit-base-p16_8xb128-amp-coslr-300e_in1k.py':
         ('full', 1024, 300, 768, (2, 256)),
     'mixedae_vit-large-p16_8xb256-amp-coslr-1600e_in1k.py': ('compose', 2048, 1600, 1024, (8, 512)),
+    # The 300-epoch recipe with another target (beyond the paper).
+    'mixedae-lowpass_vit-base-p16_8xb512-amp-coslr-300e_in1k.py':
+        ('compose', 4096, 300, 768, (8, 512)),
+    'mixedae-hog_vit-base-p16_8xb512-amp-coslr-300e_in1k.py': ('compose', 4096, 300, 768, (8, 512)),
+}
+TARGETS = {  # config: (target generator, values per 16 px patch)
+    'mixedae-lowpass_vit-base-p16_8xb512-amp-coslr-300e_in1k.py': ('LowPassTargetGenerator', None),
+    'mixedae-hog_vit-base-p16_8xb512-amp-coslr-300e_in1k.py': ('HOGTargetGenerator', 108),
 }
 
 
@@ -75,3 +83,23 @@ def test_mixedae_trains_runner_iterations(path, shipped_runner):
         assert len(values) == steps and np.all(np.isfinite(values)), key
     assert any(k.startswith('train/topk_acc_layer') for k in hub.log_scalars)
     assert osp.isfile(osp.join(runner.work_dir, f'epoch_{steps}.pth'))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', sorted(TARGETS))
+def test_mixedae_trains_on_the_low_pass_or_hog_target(name, shipped_runner):
+    generator, per_patch = TARGETS[name]
+    runner, steps = shipped_runner(f'configs/mixedae/{name}')
+    assert type(runner.model.target_generator).__name__ == generator
+    seen = []
+    runner.model.target_generator.register_forward_hook(lambda module, args, out: seen.append(
+        (tuple(args[0].shape), tuple(out.shape))))
+    runner.train()
+    assert runner.iter == steps == len(seen)
+    values, _ = runner.message_hub.get_scalar('train/loss_rec').data
+    assert np.all(np.isfinite(values))
+    (b, c, h, w), target = seen[0]
+    if per_patch is None:  # the filtered image, shaped like the inputs
+        assert target == (b, c, h, w)
+    else:  # one HOG vector per 16 px patch
+        assert target == (b, (h // 16) * (w // 16), per_patch)

@@ -6,7 +6,7 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
-from ...models.target_generators.data_sample_target import PIPELINE_TARGET_KEYS
+from ...models.target_generators.base import PIPELINE_TARGET_KEYS
 from ...models.target_generators.hog import HOGSettings, gaussian_window_kernel, sobel_kernels
 from ...models.utils.low_pass_filter import LowPassFilter
 
@@ -21,8 +21,9 @@ class ImageTargetTransform(BaseTransform):
     transform after the last transform that changes the image and add ``key`` to
     ``PackInputs(algorithm_keys=[...])``.
 
-    A subclass sets ``default_key`` and implements :meth:`compute`; defining it registers the
-    key, so a batch carrying that field into a model that computes its own target is caught.
+    A subclass sets ``default_key``, one of ``PIPELINE_TARGET_KEYS`` (so that a batch carrying
+    that field into a model that computes its own target is caught), and implements
+    :meth:`compute`.
 
     Required keys: ``img``. Added keys: ``key``.
 
@@ -38,8 +39,10 @@ class ImageTargetTransform(BaseTransform):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.default_key:
-            PIPELINE_TARGET_KEYS.add(cls.default_key)
+        if cls.default_key is not None and cls.default_key not in PIPELINE_TARGET_KEYS:
+            raise TypeError(f'{cls.__name__}.default_key={cls.default_key!r} is not in '
+                            f'mixmim_mm.models.target_generators.base.PIPELINE_TARGET_KEYS '
+                            f'{PIPELINE_TARGET_KEYS}; add it there')
 
     def __init__(self, key: Optional[str] = None) -> None:
         key = self.default_key if key is None else key

@@ -41,7 +41,6 @@ class ConvMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
             raise ValueError('ConvMAE needs both a neck (decoder) and a head (loss)')
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
         # The low-pass target works in pixel units: hand it the preprocessor's mean/std.
-        self.attach_target_generator()
 
     def extract_feat(self, inputs: torch.Tensor):
         """Unmasked encoder features (the backbone's ``out_type`` / ``out_indices``)."""

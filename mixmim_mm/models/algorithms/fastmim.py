@@ -74,9 +74,8 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
         self.mask_block = mask_block
         self.mask_token = nn.Parameter(torch.zeros(1, 3, 1, 1))
         if self.with_target_generator:
-            self.attach_target_generator()
-            stride = getattr(self.target_generator, 'token_stride', mask_block)
-            if stride != mask_block:
+            stride = self.target_generator.token_stride
+            if stride is not None and stride != mask_block:
                 raise ValueError(f'FastMIM: target_generator.token_stride={stride} differs '
                                  f'from mask_block={mask_block}; targets must be per mask cell')
 

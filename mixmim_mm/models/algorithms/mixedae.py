@@ -10,13 +10,14 @@ from mmpretrain.structures import DataSample
 from ..backbones.mixedae_vit import MAX_SEGMENTS
 from ..utils.mask_sampling import sample_group_ids, upsample_group_ids
 from ..utils.mixing import mix_images, mixing_plan
+from .reconstruction_target import ReconstructionTargetMixin
 
 # MixedAE's mixing: 'compose' (one mixed sample per group of N images) or 'full' (N).
 MIXEDAE_MIX_MODES = ('compose', 'full')
 
 
 @MODELS.register_module()
-class MixedAE(BaseSelfSupervisor):
+class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
     """MixedAE: mix groups of 1/r images, recognise homologous patches, rebuild every image.
 
     The batch is split into groups of ``num_images`` (1/r) consecutive images (the
@@ -57,6 +58,11 @@ class MixedAE(BaseSelfSupervisor):
             sequences) or ``'full'`` (N independently mixed samples per group: B
             sequences, each unmixed into N decoder sequences). Defaults to ``'compose'``.
         mask_unit (int): Side of a mixing cell in pixels. Defaults to 32.
+        target_generator (dict, optional): The reconstruction target, as for MixMAE, PixMIM
+            and FastMIM (:class:`ReconstructionTargetMixin`): e.g.
+            ``LowPassTargetGenerator`` (PixMIM's target) or ``HOGTargetGenerator`` with
+            ``token_stride`` equal to the patch size (then ``neck.out_channels`` is the HOG
+            length); None reconstructs the input pixels. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -69,6 +75,7 @@ class MixedAE(BaseSelfSupervisor):
                  num_images: int = 4,
                  mix_mode: str = 'compose',
                  mask_unit: int = 32,
+                 target_generator: Optional[dict] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
         if not 2 <= num_images <= MAX_SEGMENTS:
@@ -99,8 +106,14 @@ class MixedAE(BaseSelfSupervisor):
             backbone=backbone,
             neck=neck,
             head=head,
+            target_generator=target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        if self.with_target_generator:
+            stride = self.target_generator.token_stride
+            if stride is not None and stride != patch_size:
+                raise ValueError(f'MixedAE: target_generator.token_stride={stride} differs from '
+                                 f'the patch size {patch_size}; targets must be per patch')
         self.contrastive_head = MODELS.build(contrastive_head) if contrastive_head else None
         self.num_images = num_images
         self.mix_mode = mix_mode
@@ -146,7 +159,8 @@ class MixedAE(BaseSelfSupervisor):
 
         Args:
             inputs (torch.Tensor): ``(B, 3, H, W)`` preprocessed images.
-            data_samples (list, optional): Unused.
+            data_samples (list, optional): Carry the target when ``target_generator``
+                reads the data samples (``DataSampleTarget``).
 
         Returns:
             dict[str, torch.Tensor]: ``loss_rec``, ``loss_homocon`` (with a contrastive
@@ -156,7 +170,8 @@ class MixedAE(BaseSelfSupervisor):
         tokens, patch_ids = self.encode(inputs, plan, group_ids)
         groups = torch.arange(self.num_images, device=inputs.device)
         pred = self.neck(tokens, patch_ids, groups)
-        losses = dict(loss_rec=self.head.loss(pred, inputs, plan, patch_ids, groups))
+        targets = self.reconstruction_target(inputs, data_samples)
+        losses = dict(loss_rec=self.head.loss(pred, targets, plan, patch_ids, groups))
         if self.contrastive_head is not None:
             losses['loss_homocon'] = self.contrastive_head.loss(tokens, patch_ids.flatten(1))
         losses.update(self.backbone.topk_accuracies())

@@ -104,7 +104,6 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         # e.g. a low-pass target works on pixels: give it the preprocessor's mean/std.
-        self.attach_target_generator()
         self.num_images = num_images
         self.mix_mode = mix_mode
         self.shared_mask = shared_mask

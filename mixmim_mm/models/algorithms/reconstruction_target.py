@@ -3,38 +3,41 @@ from typing import List, Optional
 
 import torch
 
-from ..target_generators.data_sample_target import pipeline_target_key
+from ..target_generators.base import BaseTargetGenerator, pipeline_target_key
 from ..target_generators.preprocessor_stats import attach_preprocessor_normalization
 
 
 class ReconstructionTargetMixin:
     """Target selection shared by every algorithm that takes a ``target_generator``.
 
-    * ``target_generator`` reads the data samples (``DataSampleTarget``): the pipeline made
-      the target; it is stacked, checked and normalised like the inputs.
-    * any other ``target_generator``: the target is computed from the preprocessed batch.
+    * a generator that reads the data samples (``DataSampleTarget``): the pipeline made the
+      target; it is stacked, checked and normalised like the inputs.
+    * any other generator: the target is computed from the preprocessed batch.
     * none: the algorithm reconstructs its input.
 
+    The generator is a :class:`~mixmim_mm.models.target_generators.base.BaseTargetGenerator`
+    (its declarations are the contract). Mixed in before the MMPretrain base class, this
+    class builds nothing itself: after the base class has built the model it checks the
+    generator's type and hands it the data preprocessor's mean/std and channel order.
+
     A batch that carries a pipeline target while the model computes its own (or uses the
-    input) raises, naming the key: the config asks for both. Mix it in before the MMPretrain
-    base class and call :meth:`attach_target_generator` after ``super().__init__``.
+    input) raises, naming the key: the config asks for both.
     """
 
-    # Pixel-reconstruction algorithms need a target shaped like the input; algorithms whose
-    # head takes either form set this to False. Generators of per-token features (HOG) say so
-    # with ``per_token_target = True`` and are exempt.
-    target_like_inputs = True
-
-    def attach_target_generator(self) -> None:
-        """Hand the data preprocessor's mean/std (and channel order) to the generator."""
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         if self.with_target_generator:
+            if not isinstance(self.target_generator, BaseTargetGenerator):
+                raise TypeError(
+                    f'{type(self).__name__}: target_generator must be a BaseTargetGenerator '
+                    f'(LowPassTargetGenerator, HOGTargetGenerator, DataSampleTarget, or a '
+                    f'subclass), got {type(self.target_generator).__name__}')
             attach_preprocessor_normalization(self)
 
     @property
     def target_from_pipeline(self) -> bool:
         """Whether the target is read from the data samples."""
-        return self.with_target_generator and getattr(self.target_generator, 'reads_data_samples',
-                                                      False)
+        return self.with_target_generator and self.target_generator.reads_data_samples
 
     def reconstruction_target(self,
                               inputs: torch.Tensor,
@@ -55,8 +58,7 @@ class ReconstructionTargetMixin:
         if not self.with_target_generator:
             return inputs
         target = self.target_generator(inputs)
-        per_token = getattr(self.target_generator, 'per_token_target', False)
-        if self.target_like_inputs and not per_token and target.shape != inputs.shape:
+        if not self.target_generator.per_token_target and target.shape != inputs.shape:
             raise RuntimeError(f'target_generator returned shape {tuple(target.shape)} for '
                                f'inputs of shape {tuple(inputs.shape)}')
         return target

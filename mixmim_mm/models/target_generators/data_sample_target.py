@@ -2,27 +2,14 @@
 from typing import List, Optional, Sequence
 
 import torch
-from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from .base import BaseTargetGenerator
 from .preprocessor_stats import channel_stats
-
-# Data-sample fields written by the package's target transforms (``ImageTargetTransform``
-# subclasses add their default key on definition). A batch carrying one of them while the
-# model computes its own target, or none, is a config error.
-PIPELINE_TARGET_KEYS = set()
-
-
-def pipeline_target_key(data_samples: Optional[List]) -> Optional[str]:
-    """The first known pipeline-target field present in the batch's data samples, or None."""
-    if not data_samples:
-        return None
-    sample = data_samples[0]
-    return next((key for key in sorted(PIPELINE_TARGET_KEYS) if key in sample), None)
 
 
 @MODELS.register_module()
-class DataSampleTarget(BaseModule):
+class DataSampleTarget(BaseTargetGenerator):
     """Read a target computed in the data pipeline (e.g. by ``LowPassTarget``) from the batch.
 
     Set as an algorithm's ``target_generator`` to move the target's cost into the dataloader
@@ -48,7 +35,6 @@ class DataSampleTarget(BaseModule):
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
-    # Lets algorithms and tools tell this module from generators that compute a target.
     reads_data_samples = True
 
     def __init__(self,

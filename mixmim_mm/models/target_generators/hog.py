@@ -11,9 +11,9 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from .base import BaseTargetGenerator
 from .preprocessor_stats import channel_stats
 
 HOG_NORMALIZATIONS = ('cell', 'block', None)
@@ -186,7 +186,7 @@ def hog_features(images: torch.Tensor,
 
 
 @MODELS.register_module()
-class HOGTargetGenerator(HOGSettings, BaseModule):
+class HOGTargetGenerator(HOGSettings, BaseTargetGenerator):
     """Histograms of oriented gradients per token: the reconstruction target of FastMIM.
 
     What the paper (FastMIM, Sec. 4.1) states: HOG of the whole, unmasked image, 9 orientation
@@ -220,7 +220,6 @@ class HOGTargetGenerator(HOGSettings, BaseModule):
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
-    # The target is one vector per token, not an image shaped like the inputs.
     per_token_target = True
 
     def __init__(self,

@@ -2,15 +2,15 @@
 from typing import Optional, Sequence
 
 import torch
-from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
 from ..utils.low_pass_filter import LowPassFilter
+from .base import BaseTargetGenerator
 from .preprocessor_stats import channel_stats
 
 
 @MODELS.register_module()
-class LowPassTargetGenerator(BaseModule):
+class LowPassTargetGenerator(BaseTargetGenerator):
     """Keep only the low spatial frequencies of a batch of images.
 
     Each colour channel of the whole image goes through a 2-D DFT, is multiplied by an ideal

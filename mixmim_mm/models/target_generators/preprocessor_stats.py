@@ -48,8 +48,6 @@ def attach_preprocessor_normalization(model: nn.Module) -> None:
             preprocessor's.
     """
     generator = model.target_generator
-    if not hasattr(generator, 'set_normalization'):
-        return
     preprocessor = model.data_preprocessor
     if getattr(preprocessor, '_enable_normalize', False):
         mean = preprocessor.mean.detach().flatten().float().cpu()
@@ -67,6 +65,5 @@ def attach_preprocessor_normalization(model: nn.Module) -> None:
                 f'{None if std is None else std.tolist()}); leave them out of the '
                 f'target_generator config, they are read from data_preprocessor')
     generator.set_normalization(mean, std)
-    if hasattr(generator, 'set_channel_conversion'):
-        # A target made in the data pipeline is in the loaded image's channel order.
-        generator.set_channel_conversion(bool(getattr(preprocessor, '_channel_conversion', False)))
+    # A target made in the data pipeline is in the loaded image's channel order.
+    generator.set_channel_conversion(bool(getattr(preprocessor, '_channel_conversion', False)))

@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 from mmpretrain.registry import MODELS
-from torch import nn
 
 import mixmim_mm  # noqa: F401
+from mixmim_mm.models.target_generators import BaseTargetGenerator
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
@@ -100,7 +100,7 @@ def test_target_generator_gets_the_preprocessor_statistics():
     assert model.target_generator.std.flatten().tolist() == pytest.approx(STD)
 
 
-class _Crop(nn.Module):
+class _Crop(BaseTargetGenerator):
 
     def forward(self, x):
         return x[..., :32, :32]

@@ -3,6 +3,7 @@ import torch
 from mmpretrain.registry import MODELS
 
 import mixmim_mm  # noqa: F401
+from mixmim_mm.models.target_generators import BaseTargetGenerator
 
 
 def build(**kwargs):
@@ -102,7 +103,13 @@ def test_without_dual_reconstruction_only_image_0_is_decoded(monkeypatch):
     assert seen['g'].tolist() == [0]
 
 
-class HorizontalFlip(torch.nn.Module):
+class Identity(BaseTargetGenerator):
+
+    def forward(self, images):
+        return images
+
+
+class HorizontalFlip(BaseTargetGenerator):
 
     def forward(self, images):
         return images.flip(-1)
@@ -114,13 +121,18 @@ def test_target_generator_replaces_the_target():
     x = torch.randn(4, 3, 128, 128)
     torch.manual_seed(1)
     plain = model.loss(x)['loss']
-    model.target_generator = torch.nn.Identity()
+    model.target_generator = Identity()
     torch.manual_seed(1)
     same = model.loss(x)['loss']
     model.target_generator = HorizontalFlip()
     torch.manual_seed(1)
     flipped = model.loss(x)['loss']
     assert torch.equal(plain, same) and not torch.allclose(plain, flipped)
+
+
+def test_a_target_generator_outside_the_contract_is_refused_at_build():
+    with pytest.raises(TypeError, match='target_generator must be a BaseTargetGenerator'):
+        build(target_generator=torch.nn.Identity())
 
 
 def test_reconstruct_returns_originals_mixture_and_reconstructions():
