@@ -7,7 +7,7 @@ from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
 from ...models.target_generators.base import PIPELINE_TARGET_KEYS
-from ...models.target_generators.hog import HOGSettings, gaussian_window_kernel, sobel_kernels
+from ...models.utils.hog_filter import HOGSettings, gaussian_window_kernel, sobel_kernels
 from ...models.utils.low_pass_filter import LowPassFilter
 
 
