@@ -22,19 +22,18 @@
 # Backbone weights: a PixMIM/MAE pretraining checkpoint (keys `backbone.*`) works directly.
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
-    'mmdet::common/lsj-100e_coco-instance.py',
+    '../../_base_/datasets/coco_instance_lsj-1024.py',
 ]
 
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/pixmim_vit-base-p16_8xb512-amp-coslr-800e_in1k/epoch_800.pth'
-image_size = (1024, 1024)
 # Channel-wise LayerNorm (MMPretrain's LN2d, registered for mmdet by mixmim_mm), eps as ViTDet.
 norm_cfg = dict(type='LN2d', requires_grad=True, eps=1e-6)
 
 model = dict(
     data_preprocessor=dict(
-        batch_augments=[dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)]),
+        batch_augments=[dict(type='BatchFixedSizePad', size=_base_.image_size, pad_mask=True)]),
     backbone=dict(
         _delete_=True,
         type='mmpretrain.VisionTransformer',
@@ -59,30 +58,8 @@ model = dict(
         bbox_head=dict(type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=norm_cfg),
         mask_head=dict(norm_cfg=norm_cfg)))
 
-# LSJ as in mmdet's common/lsj-100e_coco-instance.py; no RepeatDataset, the epochs are real.
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    dataset=dict(
-        _delete_=True,
-        type='CocoDataset',
-        data_root='data/coco/',
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline={{_base_.train_pipeline}}))
-
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+# LSJ at 1024 with real epochs (no RepeatDataset) and padded test images: the base's data.
+train_dataloader = dict(batch_size=8, num_workers=8)
 
 optim_wrapper = dict(
     _delete_=True,

@@ -19,13 +19,12 @@
 # or a backbone-only file from tools/model_converters/mixmae_to_backbone.py (set prefix=None).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
-    'mmdet::common/lsj-100e_coco-instance.py',
+    '../../../_base_/datasets/coco_instance_lsj-1024.py',
 ]
 
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/mixmae_swin-base-w14_8xb128-amp-coslr-600e_in1k/epoch_600.pth'
-image_size = (1024, 1024)
 # 16x16 windows everywhere; stage 3 (18 blocks) uses 32x32 in its 6th, 12th and 18th block.
 stage3_windows = [32 if (j + 1) % 6 == 0 else 16 for j in range(18)]
 # torch's SyncBN handles empty RoI batches since PyTorch 1.12 (pytorch/pytorch#74944), so mmdet's
@@ -35,7 +34,7 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)
 
 model = dict(
     data_preprocessor=dict(
-        batch_augments=[dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)]),
+        batch_augments=[dict(type='BatchFixedSizePad', size=_base_.image_size, pad_mask=True)]),
     backbone=dict(
         _delete_=True,
         type='MixMAESwinTransformer',
@@ -52,30 +51,8 @@ model = dict(
         bbox_head=dict(type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=norm_cfg),
         mask_head=dict(norm_cfg=norm_cfg)))
 
-# LSJ as in mmdet's common/lsj-100e_coco-instance.py; no RepeatDataset, the epochs are real.
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    dataset=dict(
-        _delete_=True,
-        type='CocoDataset',
-        data_root='data/coco/',
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline={{_base_.train_pipeline}}))
-
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+# LSJ at 1024 with real epochs (no RepeatDataset) and padded test images: the base's data.
+train_dataloader = dict(batch_size=8, num_workers=8)
 
 optim_wrapper = dict(
     _delete_=True,
