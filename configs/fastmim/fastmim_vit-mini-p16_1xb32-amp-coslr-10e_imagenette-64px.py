@@ -11,7 +11,7 @@ _base_ = [
 model = dict(
     type='FastMIM',
     mask_ratio=0.75,
-    mask_block=16,
+    mask_unit=16,
     backbone=dict(
         type='FastMIMViT',
         arch=dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=512),

@@ -11,12 +11,12 @@ model = dict(
     type='MixedAE',
     num_images=4,
     mix_mode='compose',
-    mask_unit=32,
     backbone=dict(
         type='MixedAEViT',
         arch=dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=512),
         img_size=128,
         patch_size=16,
+        mask_unit=32,
         attention='topk',
         num_global_layers=1,
         segment_embed=True),

@@ -17,7 +17,7 @@ img_size = 448
 
 model = dict(
     backbone=dict(
-        type='LSMAEViT', arch='b', img_size=img_size, patch_size=16, mask_ratio=0.75, mask_unit=2),
+        type='LSMAEViT', arch='b', img_size=img_size, patch_size=16, mask_ratio=0.75, mask_unit=32),
     neck=dict(
         num_patches=(img_size // 16)**2,
         embed_dim=768,

@@ -86,7 +86,8 @@ def test_pixmim_uses_low_pass_target_and_simple_resized_crop(name, size, radius)
 
 def test_lsmae_masks_2x2_patch_groups_of_a_448px_input():
     model = build_model(load('lsmae_vit-base-p16_8xb256-amp-coslr-800e_in1k-448px.py'))
-    assert model.backbone.patch_resolution == (28, 28) and model.backbone.mask_unit == 2
+    assert model.backbone.patch_resolution == (28, 28) and model.backbone.mask_unit == 32
+    assert model.backbone.patches_per_unit == 2
     assert model.neck.num_patches == 784
 
 

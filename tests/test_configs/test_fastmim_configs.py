@@ -57,7 +57,7 @@ def test_pretrain_config_has_paper_settings(name):
     assert top1 in ' '.join(header)
     assert cfg.train_cfg.max_epochs == epochs
     assert cfg.model.type == 'FastMIM' and cfg.model.mask_ratio == 0.75
-    assert cfg.model.mask_block == block
+    assert cfg.model.mask_unit == block
     assert cfg.model.target_generator.token_stride == block
     assert cfg.model.neck.out_channels == 27 * (block // 8)**2
     assert (cfg.model.neck.depth, cfg.model.neck.embed_dims) == (depth, width)

@@ -50,7 +50,8 @@ def test_all_pretraining_configs_are_covered():
 def test_config_has_the_papers_values_and_builds(path):
     cfg = load(path)
     mode, images, epochs, width, (depth, dec_width) = EXPECTED[osp.basename(path)]
-    assert cfg.model.mix_mode == mode and cfg.model.num_images == 4 and cfg.model.mask_unit == 32
+    assert cfg.model.mix_mode == mode and cfg.model.num_images == 4
+    assert cfg.model.backbone.mask_unit == 32
     assert 8 * cfg.train_dataloader.batch_size == images and cfg.train_dataloader.drop_last
     assert cfg.optim_wrapper.optimizer.lr == pytest.approx(7.5e-5 * images / 256)
     assert cfg.optim_wrapper.optimizer.betas == (0.9, 0.95)

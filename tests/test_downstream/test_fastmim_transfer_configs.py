@@ -88,7 +88,7 @@ def fastmim_swin_checkpoint(tmp_path_factory):
         model = MODELS.build(
             dict(
                 type='FastMIM',
-                mask_block=32,
+                mask_unit=32,
                 backbone=dict(type='SwinTransformer', arch=TINY_SWIN, img_size=128, window_size=4),
                 neck=dict(type='FastMIMDecoder', in_channels=64, out_channels=432, embed_dims=16),
                 head=dict(type='FastMIMHead'),

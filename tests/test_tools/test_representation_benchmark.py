@@ -92,3 +92,25 @@ def test_a_budget_is_required(tool, data):
     with pytest.raises(SystemExit):
         tool['parse_args'](['--data', data])
     assert tool['parse_args'](['--data', data, '--quick']).epochs == 1
+
+
+@pytest.mark.slow
+def test_resume_runs_only_the_missing_seed_and_fine_tunes_only_the_seeds_asked(
+        tool, data, tmp_path):
+    out = tmp_path / 'results.json'
+    earlier = dict(
+        method='mae', seed=0, epochs=1, pretrain_s=1.0, knn_top1=0.5, linear_top1=0.5, knn_curve=[])
+    out.write_text(json.dumps([earlier]))
+    rows = tool['main']([
+        '--data', data, '--methods', 'mae', '--epochs', '1', '--seeds', '0', '1', '--resume',
+        '--finetune-epochs', '1', '--finetune-seeds', '0', '--work-dir',
+        str(tmp_path / 'work'), '--out',
+        str(out)
+    ])
+    assert rows[0] == earlier
+    assert [(r['method'], r['seed']) for r in rows[1:]] == [('mae', 1), ('random_init', 1)]
+    assert not any('finetune_top1' in r for r in rows)
+    features = tmp_path / 'work' / 'mae' / 'seed1' / 'features_pretrained.pt'
+    import torch
+    saved = torch.load(str(features))
+    assert saved['train'].shape[0] == 128 and saved['val'].shape[0] == 16

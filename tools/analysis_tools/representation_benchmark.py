@@ -80,6 +80,16 @@ def parse_args(argv=None):
         choices=sorted(FINETUNE_BACKBONES_OF))
     parser.add_argument(
         '--knn-interval', type=int, default=1, help='epochs between the kNN points of the curve')
+    parser.add_argument(
+        '--finetune-seeds',
+        nargs='+',
+        type=int,
+        default=None,
+        help='fine-tune only for these of --seeds (default: every seed)')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='keep the rows already in --out and run only the missing method/seed pairs')
     parser.add_argument('--fp32', action='store_true', help='train in fp32 everywhere')
     parser.add_argument(
         '--complexity',
@@ -286,13 +296,17 @@ def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_di
 # ----------------------------------------------------------------------------- stages
 
 
-def frozen_scores(model, loaders):
-    """kNN and linear-probe top-1 of the model's frozen, pooled features."""
+def frozen_scores(model, loaders, features_file):
+    """kNN and linear-probe top-1 of the model's frozen, pooled features; the features are
+    kept in ``features_file`` (a few MB) so that a probe can be rerun without the model."""
     from mixmim_mm.evaluation.features import encode
     from mixmim_mm.evaluation.knn import knn_top1
     from mixmim_mm.evaluation.linear_probe import linear_probe_top1
     train_x, train_y = encode(model, loaders['train'])
     val_x, val_y = encode(model, loaders['val'])
+    os.makedirs(osp.dirname(features_file), exist_ok=True)
+    torch.save(
+        dict(train=train_x, train_labels=train_y, val=val_x, val_labels=val_y), features_file)
     num_classes = int(max(train_y.max(), val_y.max())) + 1
     return dict(
         knn_top1=knn_top1(train_x, train_y, val_x, val_y, num_classes),
@@ -399,10 +413,14 @@ def run_method(method, seed, epochs, loaders, args):
             dict(train_seconds=h['train_seconds'], epoch=h['epoch'], knn_top1_subset=h['knn_top1'])
             for h in hook.history
         ])
-    trained.update(frozen_scores(runner.model, loaders))
+    trained.update(
+        frozen_scores(runner.model, loaders, osp.join(cfg.work_dir, 'features_pretrained.pt')))
     fresh = dict(method='random_init', backbone_of=method, **common, pretrain_s=0.0, epochs=0)
-    fresh.update(frozen_scores(random_init_model(cfg, seed), loaders))
-    if args.finetune_epochs and method in args.finetune_methods:
+    fresh.update(
+        frozen_scores(
+            random_init_model(cfg, seed), loaders, osp.join(cfg.work_dir, 'features_random.pt')))
+    if (args.finetune_epochs and method in args.finetune_methods
+            and (args.finetune_seeds is None or seed in args.finetune_seeds)):
         checkpoint = osp.join(cfg.work_dir, f'epoch_{epochs}.pth')
         for row, ckpt, tag in ((trained, checkpoint, 'pretrained'), (fresh, None, 'random')):
             ft_cfg = finetune_config(cfg, ckpt, trained['num_classes'], seed, args.finetune_epochs,
@@ -508,8 +526,14 @@ def main(argv=None):
         for split in ('train', 'val')
     }
     rows = []
+    if args.resume and osp.isfile(args.out):
+        with open(args.out) as f:
+            rows = json.load(f)
     for method in args.methods:
+        done = {r['seed']: r for r in rows if r['method'] == method}
         epochs = args.epochs
+        if done and epochs is None:  # the budget in epochs is the one already measured
+            epochs = next(iter(done.values()))['epochs']
         if epochs is None:
             per_epoch = seconds_per_epoch(method, args)
             epochs = max(1, int(args.minutes * 60 // per_epoch))
@@ -518,6 +542,8 @@ def main(argv=None):
                 f'{args.minutes} min',
                 flush=True)
         for seed in args.seeds:
+            if seed in done:
+                continue
             new = run_method(method, seed, epochs, loaders, args)
             rows.extend(new)
             print(

@@ -9,7 +9,7 @@ _base_ = ['fastmim_in1k-128px.py']
 model = dict(
     type='FastMIM',
     mask_ratio=0.75,
-    mask_block=32,
+    mask_unit=32,
     neck=dict(type='FastMIMDecoder', out_channels=432, embed_dims=256, depth=4),
     head=dict(type='FastMIMHead', patch_size=32),
     target_generator=dict(type='HOGTargetGenerator', token_stride=32, nbins=9, cell_size=8))

@@ -7,12 +7,12 @@ model = dict(
     type='MixedAE',
     num_images=4,  # r = 0.25, the paper's default (equivalent to MAE's 75 % masking)
     mix_mode='compose',
-    mask_unit=32,
     backbone=dict(
         type='MixedAEViT',
         arch='b',
         img_size=224,
         patch_size=16,
+        mask_unit=32,
         attention='topk',
         num_global_layers=1,
         segment_embed=True),

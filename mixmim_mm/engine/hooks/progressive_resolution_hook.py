@@ -77,7 +77,7 @@ class ProgressiveResolutionHook(Hook):
             raise ValueError(f'ProgressiveResolutionHook: phases cover {self.total_epochs} '
                              f'epochs ({[p["epochs"] for p in self.phases]}) but '
                              f'train_cfg.max_epochs={max_epochs}')
-        divisors = {'mask_block': getattr(model, 'mask_block', None)}
+        divisors = {'mask_unit': getattr(model, 'mask_unit', None)}
         generator = getattr(model, 'target_generator', None)
         for name in ('token_stride', 'cell_size'):
             divisors[f'target_generator.{name}'] = getattr(generator, name, None)

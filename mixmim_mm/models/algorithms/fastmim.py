@@ -14,6 +14,7 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...utils.deprecation import renamed_argument
 from ..utils.mask_sampling import sample_block_mask, upsample_group_ids
 from .reconstruction_target import ReconstructionTargetMixin
 
@@ -24,10 +25,10 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
 
     One step: compute the target on the whole unmasked image (``target_generator``, HOG by
     default; None reconstructs the image itself, normalised per patch by the head), draw a
-    per-sample block mask with ``mask_ratio`` of the ``mask_block``-pixel cells masked, replace
+    per-sample block mask with ``mask_ratio`` of the ``mask_unit``-pixel cells masked, replace
     the masked pixels by the learnable RGB ``mask_token`` (``X * S + [M] * (1 - S)``, in the
     data preprocessor's normalised space), encode, decode every token and take the l2 loss on
-    the masked tokens. ``mask_block`` must equal the stride of the backbone's last feature map
+    the masked tokens. ``mask_unit`` must equal the stride of the backbone's last feature map
     (16 for ViT/16, 32 for Swin, ConvNeXt, PVT, Twins) so that one token is one mask cell;
     prefix tokens (a class token) pass through the decoder and are dropped before the loss.
 
@@ -42,10 +43,13 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
             ``pixel_space=False``, ``LowPassTarget``); None for pixels. Defaults to None.
         mask_ratio (float): Fraction of masked cells, 0.5..0.85 is the paper's stable range.
             Defaults to 0.75.
-        mask_block (int): Mask cell side in pixels. Defaults to 16.
+        mask_unit (int): Mask cell side in pixels (the name and unit of every method's mask
+            cell). Defaults to 16.
         pretrained (str, optional): Checkpoint to initialise from. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict, optional): Initialisation config.
+        mask_block (int, optional): Deprecated name of ``mask_unit`` (same unit), accepted
+            with a ``FutureWarning``.
     """
 
     def __init__(self,
@@ -54,14 +58,17 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
                  head: dict,
                  target_generator: Optional[dict] = None,
                  mask_ratio: float = 0.75,
-                 mask_block: int = 16,
+                 mask_unit: int = 16,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 mask_block: Optional[int] = None) -> None:
+        mask_unit = renamed_argument('FastMIM', 'mask_block', mask_block, 'mask_unit', mask_unit,
+                                     16)
         if not 0. < mask_ratio < 1.:
             raise ValueError(f'FastMIM: mask_ratio must be in (0, 1), got {mask_ratio}')
-        if mask_block < 1:
-            raise ValueError(f'FastMIM: mask_block must be >= 1, got {mask_block}')
+        if mask_unit < 1:
+            raise ValueError(f'FastMIM: mask_unit must be >= 1, got {mask_unit}')
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -71,13 +78,13 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.mask_ratio = mask_ratio
-        self.mask_block = mask_block
+        self.mask_unit = mask_unit
         self.mask_token = nn.Parameter(torch.zeros(1, 3, 1, 1))
         if self.with_target_generator:
             stride = self.target_generator.token_stride
-            if stride is not None and stride != mask_block:
+            if stride is not None and stride != mask_unit:
                 raise ValueError(f'FastMIM: target_generator.token_stride={stride} differs '
-                                 f'from mask_block={mask_block}; targets must be per mask cell')
+                                 f'from mask_unit={mask_unit}; targets must be per mask cell')
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -90,10 +97,10 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
     def mask_grid(self, inputs: torch.Tensor) -> Tuple[int, int]:
         """The ``(gh, gw)`` mask grid of a batch, with a clear error for a bad size."""
         h, w = inputs.shape[-2:]
-        if h % self.mask_block or w % self.mask_block:
+        if h % self.mask_unit or w % self.mask_unit:
             raise ValueError(f'FastMIM: input size {h}x{w} is not divisible by '
-                             f'mask_block={self.mask_block}')
-        return h // self.mask_block, w // self.mask_block
+                             f'mask_unit={self.mask_unit}')
+        return h // self.mask_unit, w // self.mask_unit
 
     def mask_inputs(self, inputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Replace the pixels of masked cells by the mask token.
@@ -131,13 +138,13 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
             source = (f"the data samples' '{source}'"
                       if source else type(self.target_generator).__name__)
             raise ValueError(f'FastMIM: {source} gives {target.shape[1]} target tokens for '
-                             f'a {grid[0]}x{grid[1]} mask grid of {self.mask_block}-px cells; '
-                             f'its token_stride must equal mask_block')
+                             f'a {grid[0]}x{grid[1]} mask grid of {self.mask_unit}-px cells; '
+                             f'its token_stride must equal mask_unit')
         mask = sample_block_mask(inputs.shape[0], grid, self.mask_ratio, device=inputs.device)
         pred = self.neck(self.backbone(self.mask_inputs(inputs, mask)))
         if pred.shape[1] < num_cells or (pred.shape[1] - num_cells) > 1:
             raise ValueError(f'FastMIM: the backbone gives {pred.shape[1]} tokens for a '
-                             f'{grid[0]}x{grid[1]} mask grid; mask_block={self.mask_block} must '
+                             f'{grid[0]}x{grid[1]} mask grid; mask_unit={self.mask_unit} must '
                              f'be the stride of the last feature map')
         pred = pred[:, pred.shape[1] - num_cells:]
         return dict(loss=self.head.loss(pred, target, mask.flatten(1)))

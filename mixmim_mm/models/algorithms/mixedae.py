@@ -7,9 +7,11 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...utils.deprecation import renamed_argument
 from ..backbones.mixedae_vit import MAX_SEGMENTS
-from ..utils.mask_sampling import sample_group_ids, upsample_group_ids
-from ..utils.mixing import mix_images, mixing_plan
+from ..backbones.mixing_encoder import MixingGrid
+from ..utils.mask_sampling import upsample_group_ids
+from ..utils.mixing import mix_images, sample_mixing
 from .reconstruction_target import ReconstructionTargetMixin
 
 # MixedAE's mixing: 'compose' (one mixed sample per group of N images) or 'full' (N).
@@ -21,7 +23,7 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
     """MixedAE: mix groups of 1/r images, recognise homologous patches, rebuild every image.
 
     The batch is split into groups of ``num_images`` (1/r) consecutive images (the
-    sampler already shuffles). A random mixing mask on a ``mask_unit`` grid (32 px:
+    sampler already shuffles). A random mixing mask on the encoder's ``mask_unit`` grid (32 px:
     2x2 ViT patches) assigns every cell to one image, which shows its own pixels there;
     mixing keeps positions and replaces MAE's random masking (r = 0.25 <-> 75 %).
     The 7x7 = 49 cells of a 224-px image cannot be split equally among 4 images: each
@@ -57,7 +59,8 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         mix_mode (str): ``'compose'`` (one mixed sample per group: B/N encoder
             sequences) or ``'full'`` (N independently mixed samples per group: B
             sequences, each unmixed into N decoder sequences). Defaults to ``'compose'``.
-        mask_unit (int): Side of a mixing cell in pixels. Defaults to 32.
+        mask_unit (int, optional): Deprecated: the mixing cell is the encoder's
+            ``backbone.mask_unit`` (as in MixMAE); accepted with a ``FutureWarning``.
         target_generator (dict, optional): The reconstruction target, as for MixMAE, PixMIM
             and FastMIM (:class:`ReconstructionTargetMixin`): e.g.
             ``LowPassTargetGenerator`` (PixMIM's target) or ``HOGTargetGenerator`` with
@@ -74,7 +77,7 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
                  contrastive_head: Optional[dict] = None,
                  num_images: int = 4,
                  mix_mode: str = 'compose',
-                 mask_unit: int = 32,
+                 mask_unit: Optional[int] = None,
                  target_generator: Optional[dict] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
@@ -84,17 +87,24 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
             raise ValueError(f'mix_mode must be one of {MIXEDAE_MIX_MODES}, got {mix_mode!r}')
         if neck is None or head is None:
             raise ValueError('MixedAE needs a neck (decoder) and a head (reconstruction loss)')
-        backbone, neck, head = dict(backbone), dict(neck), dict(head)
-        backbone.setdefault('topk_ratio', 1. / num_images)
-        patch_size = backbone.get('patch_size', 16)
-        img_size = backbone.get('img_size', 224)
-        img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
-        if mask_unit % patch_size:
-            raise ValueError(f'mask_unit={mask_unit} must be a multiple of the backbone '
-                             f'patch_size={patch_size}')
-        if img_size[0] % mask_unit or img_size[1] % mask_unit:
-            raise ValueError(f'backbone img_size={img_size} must be a multiple of '
-                             f'mask_unit={mask_unit}')
+        neck, head = dict(neck), dict(head)
+        # The mixing grid, patch and input size are the encoder's (MixingGrid): built first,
+        # then asked, as MixMAE asks its MixingEncoder.
+        if not isinstance(backbone, nn.Module):
+            backbone = dict(backbone)
+            backbone.setdefault('topk_ratio', 1. / num_images)
+            if mask_unit is not None:
+                backbone['mask_unit'] = renamed_argument('MixedAE', 'mask_unit', mask_unit,
+                                                         'backbone.mask_unit',
+                                                         backbone.get('mask_unit'), None)
+            backbone = MODELS.build(backbone)
+        elif mask_unit is not None and mask_unit != backbone.mask_unit:
+            raise ValueError(f'MixedAE: mask_unit={mask_unit} differs from the built '
+                             f"backbone's mask_unit={backbone.mask_unit}")
+        if not isinstance(backbone, MixingGrid):
+            raise TypeError(f'MixedAE: backbone {type(backbone).__name__} declares no mixing '
+                            'grid; use MixedAEViT (or another MixingGrid encoder)')
+        patch_size, img_size = backbone.encoder_stride, tuple(backbone.img_size)
         neck.setdefault('patch_size', patch_size)
         neck.setdefault('grid_size', (img_size[0] // patch_size, img_size[1] // patch_size))
         head.setdefault('patch_size', patch_size)
@@ -119,7 +129,11 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         self.mix_mode = mix_mode
         # Both modes group consecutive images (read by MixingBatchCheckHook).
         self.mixing_plan_mode = 'group'
-        self.mask_unit = mask_unit
+
+    @property
+    def mask_unit(self) -> int:
+        """Side in pixels of a mixing cell (the encoder's)."""
+        return self.backbone.mask_unit
 
     def extract_feat(self, inputs: torch.Tensor):
         """Features of unmixed images from the plain ViT path of the encoder."""
@@ -130,19 +144,13 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
             inputs: torch.Tensor,
             generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(M, N)`` plan and ``(M, gh, gw)`` group ids on the mask-unit grid."""
-        b, _, h, w = inputs.shape
-        if h % self.mask_unit or w % self.mask_unit:
-            raise ValueError(f'input batch of {h}x{w} px from the data pipeline is not a '
-                             f'multiple of mask_unit={self.mask_unit}')
-        plan = mixing_plan(b, self.num_images, self.mixing_plan_mode, device=inputs.device)
-        if self.mix_mode == 'full':
-            plan = plan.repeat_interleave(self.num_images, dim=0)
-        group_ids = sample_group_ids(
-            plan.shape[0], (h // self.mask_unit, w // self.mask_unit),
+        return sample_mixing(
+            inputs,
+            self.backbone,
             self.num_images,
-            generator=generator,
-            device=inputs.device)
-        return plan, group_ids
+            self.mixing_plan_mode,
+            plans_per_group=self.num_images if self.mix_mode == 'full' else 1,
+            generator=generator)
 
     def encode(self, inputs: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor):
         """Mix and encode: ``(M, L, C)`` patch tokens and ``(M, h, w)`` patch sources."""

@@ -8,8 +8,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..backbones.mixing_encoder import MixingEncoder
-from ..utils.mask_sampling import sample_group_ids, upsample_cells
-from ..utils.mixing import MIXMAE_MIX_MODES, mixing_plan
+from ..utils.mask_sampling import upsample_cells
+from ..utils.mixing import MIXMAE_MIX_MODES, sample_mixing
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
 from .reconstruction_target import ReconstructionTargetMixin
 
@@ -122,18 +122,13 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
             inputs: torch.Tensor,
             generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Draw the mixing for a batch: ``(M, N)`` plan and ``(M, gh, gw)`` group ids."""
-        b, _, h, w = inputs.shape
-        # Crops other than backbone.img_size reach here from the data pipeline.
-        self.backbone.check_mixing_size((h, w), source='input batch from the data pipeline')
-        plan = mixing_plan(b, self.num_images, self.mix_mode, device=inputs.device)
-        group_ids = sample_group_ids(
-            plan.shape[0],
-            self.backbone.mask_grid((h, w)),
+        return sample_mixing(
+            inputs,
+            self.backbone,
             self.num_images,
+            self.mix_mode,
             shared=self.shared_mask,
-            generator=generator,
-            device=inputs.device)
-        return plan, group_ids
+            generator=generator)
 
     def decoded_groups(self, device) -> torch.Tensor:
         n = self.num_images if self.dual_reconstruction else 1

@@ -6,6 +6,7 @@ the mask unit from the patch: the authors' ``--mask_downsampling 2`` masks 2x2 g
 together (a 32-px mask unit), so the masking task is as hard as at 224 px. The model is
 fine-tuned at 224 px like any MAE checkpoint (the position embedding is resized on load).
 """
+import warnings
 from typing import Tuple
 
 import torch
@@ -18,29 +19,44 @@ from ..utils.pretrained import LoudPretrainedMixin
 
 @MODELS.register_module()
 class LSMAEViT(LoudPretrainedMixin, MAEViT):
-    """MMPretrain's ``MAEViT`` whose random mask is drawn on groups of ``mask_unit`` patches.
+    """MMPretrain's ``MAEViT`` whose random mask is drawn on ``mask_unit``-pixel cells.
 
-    Each ``mask_unit x mask_unit`` group of patches is kept or masked as a whole, per sample,
-    with MMPretrain's keep count ``int(L * (1 - mask_ratio))``; when that count is a multiple
-    of the group size (e.g. 784 tokens, ratio 0.75, unit 2) no group is split. ``mask_unit=1``
-    is exactly MAE's per-patch masking.
+    Each ``mask_unit x mask_unit`` cell (a square group of patches) is kept or masked as a
+    whole, per sample, with MMPretrain's keep count ``int(L * (1 - mask_ratio))``; when that
+    count is a multiple of the group size (e.g. 784 tokens, ratio 0.75, 32-px cells of 16-px
+    patches) no group is split. ``mask_unit=patch_size`` is exactly MAE's per-patch masking.
 
     Args:
-        mask_unit (int): Side of a mask group in patches (``--mask_downsampling`` of the
-            authors' code). Defaults to 2.
+        mask_unit (int): Side of a mask cell in pixels, a multiple of ``patch_size`` (the
+            authors' ``--mask_downsampling`` times the patch size). Defaults to 32. A value
+            below ``patch_size`` is read as the count of patches of earlier releases, with a
+            ``FutureWarning``.
         **kwargs: Arguments of ``MAEViT`` (``arch``, ``img_size``, ``patch_size``,
             ``mask_ratio``, ...).
     """
 
-    def __init__(self, mask_unit: int = 2, **kwargs):
+    def __init__(self, mask_unit: int = 32, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(mask_unit, int) or mask_unit < 1:
             raise ValueError(f'LSMAEViT: mask_unit must be a positive int, got {mask_unit!r}')
+        patch = self.patch_embed.projection.stride[0]
+        if mask_unit < patch:  # the patch count of earlier releases: unambiguous
+            warnings.warn(
+                f'LSMAEViT: mask_unit={mask_unit} is read as a count of patches (the unit of '
+                f'earlier releases); give it in pixels, mask_unit={mask_unit * patch}',
+                FutureWarning,
+                stacklevel=2)
+            mask_unit *= patch
+        if mask_unit % patch:
+            raise ValueError(f'LSMAEViT: mask_unit={mask_unit} px is not a multiple of '
+                             f'patch_size={patch}')
         gh, gw = self.patch_resolution
-        if gh % mask_unit or gw % mask_unit:
+        cells = mask_unit // patch
+        if gh % cells or gw % cells:
             raise ValueError(f'LSMAEViT: the {gh}x{gw} patch grid (img_size / patch_size) is '
-                             f'not divisible by mask_unit={mask_unit}')
+                             f'not divisible by mask_unit / patch_size = {cells}')
         self.mask_unit = mask_unit
+        self.patches_per_unit = cells
 
     def random_masking(self,
                        x: torch.Tensor,
@@ -55,7 +71,7 @@ class LSMAEViT(LoudPretrainedMixin, MAEViT):
         gh, gw = self.patch_resolution
         if num_tokens != gh * gw:
             raise ValueError(f'LSMAEViT: got {num_tokens} tokens for a {gh}x{gw} patch grid')
-        k = self.mask_unit
+        k = self.patches_per_unit
         # One noise value per group, shared by its k*k patches; the stable sort keeps the
         # members of a group next to each other, so groups are kept or dropped together.
         noise = upsample_cells(torch.rand(b, gh // k, gw // k, device=x.device), k)

@@ -4,20 +4,20 @@ from typing import Dict, Optional, Union
 import torch
 import torch.nn.functional as F
 from mmpretrain.models.selfsup.mae import MAEViT
-from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from ..utils.homologous_attention import HomologousAttention, topk_count
-from ..utils.pos_embed import sincos_embed_1d
+from ..utils.pos_embed import resize_pos_embed, sincos_embed_1d
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
+from .mixing_encoder import MixingGrid
 
 ATTENTION_MODES = ('topk', 'global', 'masked')
 MAX_SEGMENTS = 16
 
 
 @MODELS.register_module()
-class MixedAEViT(LoudPretrainedMixin, MAEViT):
+class MixedAEViT(LoudPretrainedMixin, MixingGrid, MAEViT):
     """ViT encoder of MixedAE, on the full sequence of each mixed image.
 
     Given ``source_ids`` (the source image of every patch), the encoder
@@ -39,9 +39,14 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
     those of MMPretrain's ``VisionTransformer`` (segment embeddings have none), so
     pretrained weights load into it unchanged.
 
+    Its mixing grid (:class:`MixingGrid`: ``img_size``, ``mask_unit``, the patch as
+    ``encoder_stride``) is what :class:`~mixmim_mm.models.algorithms.MixedAE` mixes on.
+
     Args:
         arch, img_size, patch_size, drop_rate, drop_path_rate, norm_cfg, patch_cfg,
         layer_cfgs, init_cfg: As in MMPretrain's ``MAEViT``.
+        mask_unit (int): Side in pixels of a mixing cell, a multiple of ``patch_size``
+            (32 px: 2x2 patches of ViT/16, the paper's). Defaults to 32.
         topk_ratio (float): ``K / N`` of homologous attention (the paper's 0.25, equal
             to the mixing ratio r). Defaults to 0.25.
         attention (str): ``'topk'`` (MixedAE), ``'global'`` (naive mixing) or
@@ -69,6 +74,7 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
                  num_global_layers: int = 1,
                  segment_embed: bool = True,
                  record_topk_accuracy: bool = True,
+                 mask_unit: int = 32,
                  init_cfg: Optional[dict] = None):
         super().__init__(
             arch=arch,
@@ -94,6 +100,10 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
         self.segment_embed = segment_embed
         self.record_topk_accuracy = record_topk_accuracy
         self.patch_size = patch_size
+        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        self.mask_unit = mask_unit
+        self.encoder_stride = patch_size
+        self.check_mask_unit()
         for layer in self.layers:
             layer.attn = HomologousAttention(layer.attn)
         # Row 0 (no image: the class token) is zero; row g + 1 encodes image g. Not
@@ -110,6 +120,9 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
 
     def homologous_layer(self, index: int) -> bool:
         return index >= self.num_global_layers
+
+    def stride_rule(self) -> str:
+        return 'the patch size'
 
     def forward(self, x: torch.Tensor, source_ids: Optional[torch.Tensor] = None):
         """Encode.
@@ -134,10 +147,10 @@ class MixedAEViT(LoudPretrainedMixin, MAEViT):
         x = torch.cat([self.cls_token.expand(m, -1, -1), x], dim=1)
         x = x + resize_pos_embed(
             self.pos_embed,
-            self.patch_resolution,
             patch_resolution,
-            mode=self.interpolate_mode,
-            num_extra_tokens=1)
+            src_grid=self.patch_resolution,
+            num_extra_tokens=1,
+            mode=self.interpolate_mode)
         x = self.drop_after_pos(x)
         token_ids = F.pad(source_ids.flatten(1), (1, 0), value=-1)
         segments = self.segment_table[token_ids + 1] if self.segment_embed else None

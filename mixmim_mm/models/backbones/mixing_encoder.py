@@ -1,35 +1,31 @@
-"""The interface between the MixMAE algorithm and an encoder that can be mixed."""
+"""The interfaces between the mixing algorithms (MixMAE, MixedAE) and their encoders."""
 from typing import Tuple
 
 import torch
 import torch.nn.functional as F
 
 
-class MixingEncoder:
-    """What :class:`~mixmim_mm.models.algorithms.MixMAE` needs from its encoder.
+class MixingGrid:
+    """The size part of mixing: an encoder whose inputs are mixed on a ``mask_unit`` grid.
 
-    Mix this class into a backbone (before the ``nn.Module`` base) to make it a MixMAE
-    encoder. The algorithm, decoder and head rely on nothing else, so Swin, ViT, PVT and
-    Twins are driven by the same code. A subclass sets, in ``__init__``:
+    Every encoder whose input is a mixture of images on a grid of ``mask_unit``-pixel cells
+    (MixMAE's :class:`MixingEncoder` encoders, MixedAE's ``MixedAEViT``) declares its grid
+    here, and the algorithms ask the encoder instead of repeating its defaults. A subclass
+    sets, in ``__init__``:
 
     - ``img_size`` (tuple[int, int]): the pretraining input size, which fixes the
-      decoder's mask grid and position table;
+      decoder's grid and position table;
     - ``mask_unit`` (int): side in pixels of one mixing-mask cell;
     - ``encoder_stride`` (int): stride in pixels of the tokens the encoder ends with
       (``mask_unit`` must be a multiple of it: a token never straddles two cells);
-    - ``mixed_channels`` (int): width of the tokens :meth:`forward_mixed` returns (the
-      decoder's ``in_channels``);
 
-    and implements :meth:`forward_mixed`. ``forward(x, plan, group_ids)`` dispatches to
-    it, ``forward(x)`` stays the backbone's ordinary forward. An encoder with stricter
-    size rules (windows that must tile every stage) adds them in
-    :meth:`check_stage_sizes`.
+    and calls :meth:`check_mask_unit`. An encoder with stricter size rules (windows that
+    must tile every stage) adds them in :meth:`check_stage_sizes`.
     """
 
     img_size: Tuple[int, int]
     mask_unit: int
     encoder_stride: int
-    mixed_channels: int
 
     def check_mask_unit(self) -> None:
         """Raise unless ``mask_unit`` is a whole number of final tokens, and ``img_size``
@@ -42,22 +38,6 @@ class MixingEncoder:
     def stride_rule(self) -> str:
         """How ``encoder_stride`` follows from the architecture, for error messages."""
         return 'the product of the stage strides'
-
-    def init_cell_aligned_pyramid(self,
-                                  img_size,
-                                  mask_unit: int,
-                                  patch_sizes,
-                                  strides,
-                                  sr_ratios,
-                                  paddings=None) -> None:
-        """Set the interface attributes of a PVT-like pyramid (the last stage's stride is
-        ``encoder_stride``) and check it with :func:`check_cell_aligned_pyramid`."""
-        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
-        self.mask_unit = mask_unit
-        self.stage_strides = check_cell_aligned_pyramid(
-            type(self).__name__, mask_unit, patch_sizes, strides, sr_ratios, paddings)
-        self.encoder_stride = self.stage_strides[-1]
-        self.check_mask_unit()
 
     def mask_grid(self, size: Tuple[int, int]) -> Tuple[int, int]:
         """The mask grid ``(gh, gw)`` of an input of ``size`` pixels."""
@@ -88,6 +68,37 @@ class MixingEncoder:
                 x.shape[3] % self.mask_unit:
             raise ValueError(f'input {tuple(x.shape[2:])} does not match a {grid} mask '
                              f'grid of mask_unit={self.mask_unit}')
+
+
+class MixingEncoder(MixingGrid):
+    """What :class:`~mixmim_mm.models.algorithms.MixMAE` needs from its encoder.
+
+    Mix this class into a backbone (before the ``nn.Module`` base) to make it a MixMAE
+    encoder. The algorithm, decoder and head rely on nothing else, so Swin, ViT, PVT and
+    Twins are driven by the same code. Beside the grid of :class:`MixingGrid`, a subclass
+    sets ``mixed_channels`` (int), the width of the tokens :meth:`forward_mixed` returns
+    (the decoder's ``in_channels``), and implements :meth:`forward_mixed`.
+    ``forward(x, plan, group_ids)`` dispatches to it, ``forward(x)`` stays the backbone's
+    ordinary forward.
+    """
+
+    mixed_channels: int
+
+    def init_cell_aligned_pyramid(self,
+                                  img_size,
+                                  mask_unit: int,
+                                  patch_sizes,
+                                  strides,
+                                  sr_ratios,
+                                  paddings=None) -> None:
+        """Set the interface attributes of a PVT-like pyramid (the last stage's stride is
+        ``encoder_stride``) and check it with :func:`check_cell_aligned_pyramid`."""
+        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        self.mask_unit = mask_unit
+        self.stage_strides = check_cell_aligned_pyramid(
+            type(self).__name__, mask_unit, patch_sizes, strides, sr_ratios, paddings)
+        self.encoder_stride = self.stage_strides[-1]
+        self.check_mask_unit()
 
     def pool_to_mask_grid(self, x: torch.Tensor) -> torch.Tensor:
         """``(M, h, w, C)`` final tokens -> ``(M, gh*gw, C)``, one token per mask cell.

@@ -4,14 +4,13 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmpretrain.models.backbones import VisionTransformer
-from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from ..utils.group_attention import attend_within_groups
 from ..utils.group_layout import GroupLayout
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_tokens
-from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.pos_embed import resize_pos_embed, sincos_pos_embed_2d
 from ..utils.pretrained import LoudPretrainedMixin
 from ..utils.weight_init import init_transformer_weights
 from .mixing_encoder import MixingEncoder
@@ -109,10 +108,10 @@ class MixMAEViT(LoudPretrainedMixin, MixingEncoder, VisionTransformer):
         x = mix_tokens(x.view(x.shape[0], *res, -1), plan, ids).flatten(1, 2)
         x = x + resize_pos_embed(
             self.pos_embed,
-            self.patch_resolution,
             res,
-            mode=self.interpolate_mode,
-            num_extra_tokens=0)
+            src_grid=self.patch_resolution,
+            num_extra_tokens=0,
+            mode=self.interpolate_mode)
         x = self.pre_norm(self.drop_after_pos(x))
         layout = GroupLayout(ids.flatten(1))
         for layer in self.layers:

@@ -20,7 +20,9 @@ class FastMIMHead(BaseModule):
     Args:
         loss (dict): Loss config. Defaults to ``PixelReconstructionLoss`` with ``L2``: the mean
             squared error over all values of the masked tokens.
-        patch_size (int, optional): Patch side for image targets. Defaults to None.
+        patch_size (int, optional): Side in pixels of the cell one prediction covers, for
+            image targets (FastMIM's ``mask_unit``, one token per mask cell), named like
+            ``MAEPretrainHead.patch_size``. Defaults to None.
         norm_pix (bool): Normalise image-target patches. Defaults to True.
         init_cfg (dict, optional): Initialisation config.
     """

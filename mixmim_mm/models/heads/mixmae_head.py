@@ -21,7 +21,10 @@ class MixMAEHead(BaseModule):
             Defaults to ``PixelReconstructionLoss`` with L2.
         norm_pix (bool): Normalise each target cell by its mean and std (MAE's
             ``norm_pix_loss``). Defaults to True.
-        patch_size (int): Side of a mask cell in pixels. Defaults to 32.
+        patch_size (int): Side in pixels of the cell one prediction covers, named like
+            ``MAEPretrainHead.patch_size``: the backbone's ``mask_unit`` in MixMAE (one
+            prediction per mask cell), its patch in MixedAE; the algorithm fills it in and
+            refuses another value. Defaults to 32.
     """
 
     def __init__(self,

@@ -1,5 +1,9 @@
 """Forming mixed inputs from several images and splitting them back per image."""
+from typing import Optional, Tuple
+
 import torch
+
+from .mask_sampling import sample_group_ids
 
 # How MixMAE picks the images of a mixed input (see mixing_plan); MixedAE has its own modes.
 MIXMAE_MIX_MODES = ('flip', 'group')
@@ -38,6 +42,46 @@ def mixing_plan(batch_size: int, num_images: int, mode: str, device=None) -> tor
                 'of num_images and drop_last=True.')
         return torch.arange(batch_size, device=device).view(-1, num_images)
     raise ValueError(f'mix_mode must be one of {MIXMAE_MIX_MODES}, got {mode!r}')
+
+
+def sample_mixing(inputs: torch.Tensor,
+                  encoder,
+                  num_images: int,
+                  plan_mode: str,
+                  plans_per_group: int = 1,
+                  shared: bool = False,
+                  generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Draw the mixing of a batch on the encoder's mask grid (MixMAE's and MixedAE's).
+
+    Args:
+        inputs (torch.Tensor): ``(B, C, H, W)`` batch; its size is checked by the encoder
+            (a :class:`~mixmim_mm.models.backbones.mixing_encoder.MixingGrid`), since crops
+            other than ``backbone.img_size`` reach here from the data pipeline.
+        encoder (MixingGrid): Declares ``mask_unit`` and the size rules.
+        num_images (int): Images per mixed input ``N``.
+        plan_mode (str): :func:`mixing_plan`'s ``mode``.
+        plans_per_group (int): Independent mixings of each plan row (MixedAE's ``'full'``
+            mode mixes every group ``N`` times). Defaults to 1.
+        shared (bool): One group-id map for the whole batch (:func:`sample_group_ids`).
+            Defaults to False.
+        generator (torch.Generator, optional): Source of randomness of the group ids.
+
+    Returns:
+        tuple: ``(M, N)`` plan and ``(M, gh, gw)`` group ids.
+    """
+    b, _, h, w = inputs.shape
+    encoder.check_mixing_size((h, w), source='input batch from the data pipeline')
+    plan = mixing_plan(b, num_images, plan_mode, device=inputs.device)
+    if plans_per_group > 1:
+        plan = plan.repeat_interleave(plans_per_group, dim=0)
+    group_ids = sample_group_ids(
+        plan.shape[0],
+        encoder.mask_grid((h, w)),
+        num_images,
+        shared=shared,
+        generator=generator,
+        device=inputs.device)
+    return plan, group_ids
 
 
 def mix_tokens(tokens: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:

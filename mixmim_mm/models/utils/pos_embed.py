@@ -44,19 +44,31 @@ def resize_rel_pos_bias_table(table: torch.Tensor, new_window: Tuple[int, int]) 
 def resize_pos_embed(table: torch.Tensor,
                      grid: Tuple[int, int],
                      src_grid: Tuple[int, int] = None,
+                     num_extra_tokens: int = 0,
+                     mode: str = 'bicubic',
                      source: str = 'pos_embed') -> torch.Tensor:
-    """Bicubically resize a ``(1, gh*gw, C)`` absolute position table to ``grid``.
+    """Resize a ``(1, extra + gh*gw, C)`` absolute position table to ``grid``.
+
+    The one resizing of learned position tables in the package (checkpoint loading and the
+    forward at another input size alike); the arithmetic is MMPretrain's
+    ``resize_pos_embed`` (interpolation in fp32, ``align_corners=False``, the leading extra
+    tokens kept as they are), so an encoder that inherits an MMPretrain forward gives the
+    same numbers through either.
 
     Args:
-        table (torch.Tensor): ``(1, N, C)`` table in row-major token order (no class token).
+        table (torch.Tensor): ``(1, N, C)`` table: ``num_extra_tokens`` rows (e.g. the class
+            token's) then the grid in row-major token order.
         grid (tuple[int, int]): The new grid ``(gh, gw)``.
         src_grid (tuple[int, int], optional): The table's grid; a square one when None.
+        num_extra_tokens (int): Leading rows that are not grid positions. Defaults to 0.
+        mode (str): ``F.interpolate`` mode. Defaults to ``'bicubic'``.
         source (str): Named in the error when the table's grid cannot be known.
 
     Returns:
-        torch.Tensor: ``(1, gh*gw, C)`` in the table's dtype.
+        torch.Tensor: ``(1, extra + gh*gw, C)`` in the table's dtype.
     """
-    n, c = table.shape[1], table.shape[-1]
+    extra, positions = table[:, :num_extra_tokens], table[:, num_extra_tokens:]
+    n, c = positions.shape[1], positions.shape[-1]
     if src_grid is None:
         side = int(round(n**0.5))
         if side * side != n:
@@ -65,9 +77,10 @@ def resize_pos_embed(table: torch.Tensor,
         src_grid = (side, side)
     if tuple(src_grid) == tuple(grid):
         return table
-    image = table.reshape(1, src_grid[0], src_grid[1], c).permute(0, 3, 1, 2).float()
-    image = F.interpolate(image, size=tuple(grid), mode='bicubic', align_corners=False)
-    return image.permute(0, 2, 3, 1).reshape(1, grid[0] * grid[1], c).to(table.dtype)
+    image = positions.reshape(1, src_grid[0], src_grid[1], c).permute(0, 3, 1, 2).float()
+    image = F.interpolate(image, size=tuple(grid), mode=mode, align_corners=False)
+    resized = image.permute(0, 2, 3, 1).reshape(1, grid[0] * grid[1], c).to(table.dtype)
+    return torch.cat([extra, resized], dim=1)
 
 
 def sincos_embed_1d(positions: torch.Tensor,

@@ -54,7 +54,7 @@ def runner_cfg(tmp_path, phases=PHASES, workers=0, **kwargs):
             custom_imports=dict(imports=['mixmim_mm'], allow_failed_imports=False),
             model=dict(
                 type='FastMIM',
-                mask_block=32,
+                mask_unit=32,
                 data_preprocessor=dict(
                     type='SelfSupDataPreprocessor',
                     mean=[123.675, 116.28, 103.53],
@@ -156,7 +156,7 @@ def test_bad_schedule_fails_at_construction(phases, match):
       ], r'cover 2 epochs \(\[1, 1\]\) but train_cfg.max_epochs=4'),
     ([dict(img_size=64, epochs=2, window_size=2),
       dict(img_size=80, epochs=2, window_size=2)
-      ], r'phases\[1\] img_size=80 is not divisible by mask_block=32'),
+      ], r'phases\[1\] img_size=80 is not divisible by mask_unit=32'),
     ([dict(img_size=64, epochs=2, window_size=2),
       dict(img_size=96, epochs=2, window_size=4)], r'phases\[1\].*window_size=4'),
 ])

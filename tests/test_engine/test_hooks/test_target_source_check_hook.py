@@ -97,7 +97,7 @@ def check_fastmim(transforms, target_generator, to_rgb=True):
         dict(
             type='FastMIM',
             target_generator=target_generator,
-            mask_block=16,
+            mask_unit=16,
             data_preprocessor=dict(
                 type='SelfSupDataPreprocessor', mean=[0.] * 3, std=[1.] * 3, to_rgb=to_rgb),
             backbone=dict(

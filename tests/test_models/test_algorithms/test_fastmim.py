@@ -16,7 +16,7 @@ def vit_cfg(img=64, target='hog', **kwargs):
     cfg = dict(
         type='FastMIM',
         data_preprocessor=PREPROCESSOR,
-        mask_block=16,
+        mask_unit=16,
         backbone=dict(
             type='FastMIMViT', arch=VIT_ARCH, img_size=img, patch_size=16, out_type='raw'),
         neck=dict(type='FastMIMDecoder', in_channels=32, out_channels=108, embed_dims=32),
@@ -33,7 +33,7 @@ def swin_cfg(img=128, window=8, stage4_window=4):
     return dict(
         type='FastMIM',
         data_preprocessor=PREPROCESSOR,
-        mask_block=32,
+        mask_unit=32,
         backbone=dict(
             type='SwinTransformer',
             arch=SWIN_ARCH,
@@ -155,8 +155,8 @@ def test_swin_base_window4_at_128():
     assert model.loss(torch.randn(2, 3, 128, 128), None)['loss'].isfinite()
 
 
-def test_mask_block_must_match_backbone_stride():
-    cfg = vit_cfg(mask_block=32)
+def test_mask_unit_must_match_backbone_stride():
+    cfg = vit_cfg(mask_unit=32)
     cfg['target_generator']['token_stride'] = 32
     cfg['neck']['out_channels'] = 432
     model = build(cfg)
@@ -164,15 +164,30 @@ def test_mask_block_must_match_backbone_stride():
         model.loss(torch.randn(1, 3, 64, 64), None)
 
 
-def test_target_stride_must_match_mask_block():
-    with pytest.raises(ValueError, match='token_stride=32 differs from mask_block=16'):
+def test_target_stride_must_match_mask_unit():
+    with pytest.raises(ValueError, match='token_stride=32 differs from mask_unit=16'):
         MODELS.build(vit_cfg(target_generator=dict(type='HOGTargetGenerator', token_stride=32)))
 
 
-def test_input_not_divisible_by_mask_block():
+def test_input_not_divisible_by_mask_unit():
     model = build(vit_cfg())
-    with pytest.raises(ValueError, match='mask_block=16'):
+    with pytest.raises(ValueError, match='mask_unit=16'):
         model.loss(torch.randn(1, 3, 72, 64), None)
+
+
+def test_the_released_mask_block_key_still_works_with_a_warning():
+    cfg = vit_cfg(mask_unit=16)
+    del cfg['mask_unit']
+    cfg['mask_block'] = 32
+    cfg['target_generator']['token_stride'] = 32
+    with pytest.warns(FutureWarning, match='`mask_block` is deprecated.*use `mask_unit`'):
+        model = MODELS.build(cfg)
+    assert model.mask_unit == 32
+
+
+def test_mask_unit_and_a_different_mask_block_are_refused():
+    with pytest.raises(ValueError, match='mask_unit=32 and the deprecated mask_block=16'):
+        MODELS.build(vit_cfg(mask_unit=32, mask_block=16))
 
 
 def test_pooled_backbone_output_is_clear_error():

@@ -120,9 +120,24 @@ def test_bad_settings_name_the_setting():
         build(num_images=1)
     with pytest.raises(ValueError, match='mix_mode'):
         build(mix_mode='flip')
-    with pytest.raises(ValueError, match='mask_unit'):
-        build(mask_unit=24)
+    with pytest.raises(ValueError, match='mask_unit=24 must be a multiple of the encoder stride'):
+        build(backbone=dict(mask_unit=24))
     with pytest.raises(ValueError, match='batch size divisible'):
         build().loss(torch.randn(6, 3, 64, 64))
     with pytest.raises(ValueError, match='mask_unit'):
         build().loss(torch.randn(4, 3, 48, 48))
+
+
+def test_the_mixing_grid_is_the_encoders():
+    model = build(backbone=dict(img_size=96, mask_unit=48))
+    assert model.mask_unit == 48 and model.neck.grid_size == (6, 6)
+    plan, group_ids = model.sample_mixing(torch.zeros(4, 3, 96, 96))
+    assert group_ids.shape == (1, 2, 2)
+
+
+def test_the_released_model_level_mask_unit_moves_to_the_encoder_with_a_warning():
+    with pytest.warns(FutureWarning, match='`mask_unit` is deprecated.*`backbone.mask_unit`'):
+        model = build(mask_unit=64)
+    assert model.backbone.mask_unit == 64
+    with pytest.raises(ValueError, match='backbone.mask_unit=32 and the deprecated mask_unit=64'):
+        build(mask_unit=64, backbone=dict(mask_unit=32))

@@ -49,7 +49,7 @@ def tiny_cfg(algo, backbone='MAEViT', radius=4, **backbone_kwargs):
 # the 4x4 patch grid here, so its 4 visible patches are exactly one group.
 HOSTS = [('PixMIM', 'MAE', 'MAEViT', {}),
          ('PixMIMMFF', 'MFF', 'MFFViT', dict(out_indices=[0, 1, 3])),
-         ('PixMIM', 'MAE', 'LSMAEViT', dict(mask_unit=2))]
+         ('PixMIM', 'MAE', 'LSMAEViT', dict(mask_unit=2 * PATCH))]
 
 
 def build_pair(pix, host, backbone, kwargs, radius=4):

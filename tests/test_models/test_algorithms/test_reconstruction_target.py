@@ -39,7 +39,7 @@ ALGORITHMS = {
         head=MAE_HEAD), 32, 4),
     'PixMIM-LSMAE': (dict(
         type='PixMIM',
-        backbone=dict(type='LSMAEViT', arch=VIT, img_size=32, patch_size=8, mask_unit=2),
+        backbone=dict(type='LSMAEViT', arch=VIT, img_size=32, patch_size=8, mask_unit=16),
         neck=MAE_NECK,
         head=MAE_HEAD), 32, 4),
     'PixMIMMFF': (dict(
@@ -73,7 +73,7 @@ ALGORITHMS = {
         head=dict(type='MixMAEHead')), 128, 16),
     'FastMIM': (dict(
         type='FastMIM',
-        mask_block=16,
+        mask_unit=16,
         backbone=dict(type='FastMIMViT', arch=VIT, img_size=32, patch_size=16, out_type='raw'),
         neck=dict(type='FastMIMDecoder', in_channels=32, out_channels=16 * 16 * 3, embed_dims=32),
         head=dict(type='FastMIMHead', patch_size=16)), 32, 4),

@@ -24,3 +24,15 @@ def test_non_square_source_needs_its_grid():
 def test_same_grid_is_returned_unchanged():
     table = torch.randn(1, 16, 4)
     assert resize_pos_embed(table, (4, 4)) is table
+
+
+@pytest.mark.parametrize('extra', [0, 1])
+def test_same_numbers_as_mmpretrain_with_extra_tokens_kept(extra):
+    # MixedAEViT and MixMAEViT resize through this function inside forwards they otherwise
+    # inherit from MMPretrain, so the two must agree.
+    from mmpretrain.models.utils import resize_pos_embed as mmpretrain_resize
+    table = torch.randn(1, extra + 4 * 6, 8)
+    ours = resize_pos_embed(table, (6, 3), src_grid=(4, 6), num_extra_tokens=extra)
+    theirs = mmpretrain_resize(table, (4, 6), (6, 3), 'bicubic', extra)
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
+    assert torch.equal(ours[:, :extra], table[:, :extra])

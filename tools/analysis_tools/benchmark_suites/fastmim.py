@@ -76,7 +76,7 @@ def build_fastmim(args,
             type='FastMIM',
             data_preprocessor=PREPROCESSOR,
             mask_ratio=0.75,
-            mask_block=block,
+            mask_unit=block,
             backbone=backbone,
             neck=dict(
                 type='FastMIMDecoder',
