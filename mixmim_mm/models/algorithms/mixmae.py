@@ -1,5 +1,5 @@
 """MixMAE: mixed and masked autoencoder pretraining for hierarchical vision transformers."""
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -9,15 +9,16 @@ from mmpretrain.structures import DataSample
 
 from ..backbones.mixing_encoder import MixingEncoder
 from ..utils.mask_sampling import upsample_cells
-from ..utils.mixing import MIXMAE_MIX_MODES, sample_mixing
+from ..utils.mixing import MIXMAE_MIX_MODES
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
+from .mixing_algorithm import MixingAlgorithmMixin
 from .reconstruction_target import ReconstructionTargetMixin
 
 MIN_IMAGES, MAX_IMAGES = 2, 5
 
 
 @MODELS.register_module()
-class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
+class MixMAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSupervisor):
     """MixMAE (a.k.a. MixMIM): mix the visible tokens of N images, reconstruct all N.
 
     The batch is arranged into mixed inputs (see ``mix_mode``); each is split on a
@@ -97,38 +98,18 @@ class MixMAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         if num_images > (img_size[0] // mask_unit) * (img_size[1] // mask_unit):
             raise ValueError(f'num_images={num_images} exceeds the number of mask cells')
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            target_generator=target_generator,
+            backbone,
+            neck,
+            head,
+            target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         # e.g. a low-pass target works on pixels: give it the preprocessor's mean/std.
         self.num_images = num_images
         self.mix_mode = mix_mode
+        self.mixing_plan_mode = mix_mode
         self.shared_mask = shared_mask
         self.dual_reconstruction = dual_reconstruction
-
-    @property
-    def mask_unit(self) -> int:
-        return self.backbone.mask_unit
-
-    def extract_feat(self, inputs: torch.Tensor):
-        """Multi-scale features of unmixed images (for feature extraction and probing)."""
-        return self.backbone(inputs)
-
-    def sample_mixing(
-            self,
-            inputs: torch.Tensor,
-            generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Draw the mixing for a batch: ``(M, N)`` plan and ``(M, gh, gw)`` group ids."""
-        return sample_mixing(
-            inputs,
-            self.backbone,
-            self.num_images,
-            self.mix_mode,
-            shared=self.shared_mask,
-            generator=generator)
 
     def decoded_groups(self, device) -> torch.Tensor:
         n = self.num_images if self.dual_reconstruction else 1

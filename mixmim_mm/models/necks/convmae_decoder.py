@@ -12,11 +12,11 @@ from typing import List, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.transformer_blocks import transformer_blocks
 
 
 @MODELS.register_module()
@@ -64,14 +64,9 @@ class ConvMAEPretrainDecoder(BaseModule):
             'decoder_pos_embed',
             sincos_pos_embed_2d(grid_size, decoder_embed_dim).unsqueeze(0),
             persistent=False)
-        self.decoder_blocks = ModuleList([
-            TransformerEncoderLayer(
-                decoder_embed_dim,
-                decoder_num_heads,
-                int(mlp_ratio * decoder_embed_dim),
-                qkv_bias=True,
-                norm_cfg=norm_cfg) for _ in range(decoder_depth)
-        ])
+        self.decoder_blocks = ModuleList(
+            transformer_blocks(decoder_embed_dim, decoder_num_heads, decoder_depth, mlp_ratio,
+                               norm_cfg))
         self.decoder_norm = build_norm_layer(norm_cfg, decoder_embed_dim)
         self.decoder_pred = nn.Linear(decoder_embed_dim, patch_size**2 * in_chans, bias=True)
 

@@ -5,9 +5,9 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 
+from ..utils.transformer_blocks import transformer_blocks
 from ..utils.weight_init import init_transformer_weights
 
 
@@ -62,14 +62,8 @@ class FastMIMDecoder(BaseModule):
             raise ValueError(f'FastMIMDecoder: embed_dims={embed_dims} is not divisible by '
                              f'num_heads={num_heads}')
         self.decoder_embed = nn.Linear(in_channels, embed_dims)
-        self.decoder_blocks = nn.ModuleList([
-            TransformerEncoderLayer(
-                embed_dims,
-                num_heads,
-                int(mlp_ratio * embed_dims),
-                qkv_bias=True,
-                norm_cfg=norm_cfg) for _ in range(depth)
-        ])
+        self.decoder_blocks = nn.ModuleList(
+            transformer_blocks(embed_dims, num_heads, depth, mlp_ratio, norm_cfg))
         self.decoder_norm = build_norm_layer(norm_cfg, embed_dims)[1]
         self.decoder_pred = nn.Linear(embed_dims, out_channels)
 

@@ -5,11 +5,11 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 
 from ..utils.mixing import unmix_tokens
 from ..utils.pos_embed import sincos_pos_embed_2d
+from ..utils.transformer_blocks import transformer_blocks
 from ..utils.weight_init import init_transformer_weights
 
 
@@ -58,14 +58,8 @@ class MixMAEDecoder(BaseModule):
         self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         self.decoder_pos_embed = nn.Parameter(
             sincos_pos_embed_2d(self.grid_size, embed_dims)[None], requires_grad=False)
-        self.decoder_blocks = nn.ModuleList([
-            TransformerEncoderLayer(
-                embed_dims,
-                num_heads,
-                int(mlp_ratio * embed_dims),
-                qkv_bias=True,
-                norm_cfg=norm_cfg) for _ in range(depth)
-        ])
+        self.decoder_blocks = nn.ModuleList(
+            transformer_blocks(embed_dims, num_heads, depth, mlp_ratio, norm_cfg))
         self.decoder_norm = build_norm_layer(norm_cfg, embed_dims)[1]
         self.decoder_pred = nn.Linear(embed_dims, out_channels or patch_size**2 * in_chans)
 
