@@ -18,6 +18,8 @@ prefix=...)`` with :func:`load_pretrained` instead, which
   pretraining-only (``pretrained_ignored_keys``);
 * logs what it loaded, what was initialised fresh and what it left unused.
 """
+import argparse
+import contextlib
 import functools
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Tuple
@@ -46,11 +48,21 @@ def register_checkpoint_format(backbone: str, converter: Callable) -> None:
         _CHECKPOINT_FORMATS[backbone].append(converter)
 
 
+def _allow_namespace():
+    """A context allowing ``argparse.Namespace`` in weights-only loads; before torch 2.5 (no
+    ``safe_globals``) a no-op, and such files stay refused with the file named."""
+    safe_globals = getattr(torch.serialization, 'safe_globals', None)
+    return safe_globals([argparse.Namespace]) if safe_globals else contextlib.nullcontext()
+
+
 def read_checkpoint(checkpoint: str) -> Dict[str, torch.Tensor]:
     """The state dict of a checkpoint file (``weights_only``) or URL; errors name it."""
     if osp.isfile(checkpoint):
         try:
-            obj = torch.load(checkpoint, map_location='cpu', weights_only=True)
+            # Training checkpoints of MAE-derived code (the MixMIM and FastMIM authors') keep
+            # the run's argparse.Namespace next to the weights; it holds plain values only.
+            with _allow_namespace():
+                obj = torch.load(checkpoint, map_location='cpu', weights_only=True)
         except Exception as e:  # noqa: BLE001 - any unpickling failure, with the file name
             raise ValueError(f'{checkpoint} is not a readable PyTorch checkpoint '
                              f'(weights-only load failed: {e})') from e
