@@ -17,8 +17,7 @@ model = dict(
         window_size=8,
         stage_cfgs=[dict(), dict(), dict(), dict(window_size=4)],
         drop_path_rate=0.0,
-        out_indices=(3, ),
-        init_cfg={{_base_.transformer_init}}),
+        out_indices=(3, )),
     neck=dict(in_channels=1536, embed_dims=512, depth=4))
 
 param_scheduler = [

@@ -11,8 +11,7 @@ model = dict(
         img_size=128,
         window_size=4,
         drop_path_rate=0.0,
-        out_indices=(3, ),
-        init_cfg={{_base_.transformer_init}}),
+        out_indices=(3, )),
     neck=dict(in_channels=1024, embed_dims=256, depth=4))
 
 train_cfg = dict(max_epochs=400)

@@ -23,6 +23,10 @@ PRETRAIN = {
     'fastmim_pvt-v2-b2_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '82.6'),
     'fastmim_pvt-v2-b5_8xb256-amp-coslr-800e_in1k-128px.py': (800, 32, (4, 256), '84.3'),
 }
+# The authors' code, where it differs from the paper (12 heads in the paper, 6 in their code).
+AUTHORS_CODE = ['fastmim_vit-base-p16-h6_8xb256-amp-coslr-400e_in1k-128px.py']
+PRETRAIN_VIT = 'fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py'
+PRETRAIN_SWIN = 'fastmim_swin-base-w4_8xb256-amp-coslr-400e_in1k-128px.py'
 # Beyond the paper: FastMIM's HOG target on MixMAE, PixMIM's low-pass target in FastMIM.
 COMPOSITIONS = [
     'mixmae-hog_swin-base-w14_8xb128-amp-coslr-300e_in1k.py',
@@ -42,7 +46,7 @@ def test_every_pretraining_config_is_tested():
         for p in CONFIG_DIR.glob('*.py')
         if not p.name.endswith('-pipeline-target.py') and 'imagenette' not in p.name
     }
-    assert found == set(PRETRAIN) | set(COMPOSITIONS)
+    assert found == set(PRETRAIN) | set(COMPOSITIONS) | set(AUTHORS_CODE)
 
 
 @pytest.mark.parametrize('name', sorted(PRETRAIN))
@@ -124,3 +128,58 @@ def test_fastmim_with_low_pass_target_trains(shipped_runner):
     assert type(generator).__name__ == 'LowPassTargetGenerator'
     assert generator.effective_radius(128, 128) == pytest.approx(40 * 128 / 224)
     assert set(seen) == {(4, 3, 128, 128)}
+
+
+def _decayed_parameter_names(name, **arch):
+    """Names of the parameters that the config's optimizer decays, on a narrow model."""
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.registry import MODELS
+    cfg = load(name)
+    cfg.model.backbone.arch = arch
+    cfg.model.neck.in_channels = arch['embed_dims'] * (8 if 'depths' in arch else 1)
+    model = MODELS.build(cfg.model)
+    wrapper = dict(cfg.optim_wrapper, type='OptimWrapper')
+    wrapper.pop('loss_scale')  # AmpOptimWrapper needs a GPU; the groups come from paramwise_cfg
+    optimizer = build_optim_wrapper(model, wrapper).optimizer
+    names = {id(p): n for n, p in model.named_parameters()}
+    return {
+        names[id(p)]
+        for g in optimizer.param_groups if g['weight_decay'] > 0 for p in g['params']
+    }
+
+
+def test_weight_decay_follows_the_authors_code_on_vit():
+    # timm's add_weight_decay without a skip list: every tensor but the 1-D ones and biases.
+    decayed = _decayed_parameter_names(
+        PRETRAIN_VIT, embed_dims=32, num_layers=1, num_heads=2, feedforward_channels=64)
+    assert {'mask_token', 'backbone.cls_token', 'backbone.patch_embed.projection.weight'} <= decayed
+    assert not any(n.endswith('.bias') or '.ln' in n or 'norm' in n for n in decayed)
+
+
+def test_weight_decay_follows_the_authors_code_on_swin():
+    decayed = _decayed_parameter_names(
+        PRETRAIN_SWIN, embed_dims=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1])
+    tables = {n for n in decayed if n.endswith('relative_position_bias_table')}
+    assert len(tables) == 4 and 'mask_token' in decayed
+    assert not any(n.endswith('.bias') or 'norm' in n for n in decayed)
+
+
+def test_the_authors_six_head_vit_b_loads_into_the_fine_tuning_classifier(tmp_path):
+    # Heads only split the qkv projection: every weight has the 12-head model's shape.
+    import torch
+    from mmpretrain.registry import MODELS
+    pretrain = MODELS.build(load(AUTHORS_CODE[0]).model)
+    assert pretrain.backbone.layers[0].attn.num_heads == 6
+    checkpoint = str(tmp_path / 'fastmim_h6.pth')
+    torch.save(dict(state_dict=pretrain.state_dict()), checkpoint)
+    finetune = Config.fromfile(
+        str(CONFIG_DIR / 'benchmarks' / 'vit-base-p16_8xb128-coslr-100e_in1k.py')).model
+    finetune.backbone.init_cfg = dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
+    classifier = MODELS.build(finetune)
+    classifier.init_weights()  # loud: raises if an encoder weight is missing or misshapen
+    assert classifier.backbone.layers[0].attn.num_heads == 12
+    torch.testing.assert_close(
+        classifier.backbone.layers[0].attn.qkv.weight,
+        pretrain.backbone.layers[0].attn.qkv.weight,
+        rtol=0,
+        atol=0)

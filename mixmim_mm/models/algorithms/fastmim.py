@@ -10,13 +10,41 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 from mmengine.model.weight_init import trunc_normal_
+from mmpretrain.models.backbones import SwinTransformer, VisionTransformer
 from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ...utils.deprecation import renamed_argument
 from ..utils.mask_sampling import sample_block_mask, upsample_group_ids
+from ..utils.weight_init import init_transformer_weights
 from .reconstruction_target import ReconstructionTargetMixin
+
+INIT_STYLES = ('official', 'mmpretrain')
+
+
+def loads_checkpoint(module: nn.Module) -> bool:
+    """Whether ``module``'s ``init_cfg`` loads a checkpoint (then nothing is re-drawn)."""
+    cfgs = module.init_cfg if isinstance(module.init_cfg, list) else [module.init_cfg]
+    return any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs)
+
+
+def init_encoder_as_fastmim_authors(encoder: nn.Module) -> None:
+    """The encoder initialisation of the FastMIM authors' ``mim_vit_pretrain.py`` and
+    ``mim_swin_pretrain.py``: every ``Linear`` xavier_uniform with zero bias and every
+    LayerNorm the identity (their ``_init_weights`` applied to the whole model, Swin
+    included); for ViT also the patch embedding xavier_uniform on its ``(out, in*k*k)``
+    matrix and the class token N(0, 0.02). Other encoders are left as they are (the
+    authors publish no FastMIM code for them)."""
+    if not isinstance(encoder, (VisionTransformer, SwinTransformer)):
+        return
+    init_transformer_weights(encoder)
+    if isinstance(encoder, VisionTransformer):
+        weight = encoder.patch_embed.projection.weight
+        with torch.no_grad():
+            nn.init.xavier_uniform_(weight.view(weight.shape[0], -1))
+        if getattr(encoder, 'cls_token', None) is not None:
+            nn.init.normal_(encoder.cls_token, std=.02)
 
 
 @MODELS.register_module()
@@ -48,6 +76,14 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
         pretrained (str, optional): Checkpoint to initialise from. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict, optional): Initialisation config.
+        init_style (str): ``'official'`` starts as the authors' code does (the paper is
+            silent): xavier_uniform for every ``Linear`` of a ViT or Swin encoder (zero bias,
+            LayerNorm identity), the ViT patch embedding xavier_uniform as an
+            ``(out, in*k*k)`` matrix and its class token N(0, 0.02), the mask token N(0, 0.02)
+            (:func:`init_encoder_as_fastmim_authors`; other encoders keep their own
+            initialisation). ``'mmpretrain'``: the encoder's own ``init_cfg`` and a truncated
+            normal mask token (this package's earlier default). An encoder or model loaded
+            from a checkpoint is never re-initialised. Defaults to ``'official'``.
         mask_block (int, optional): Deprecated name of ``mask_unit`` (same unit), accepted
             with a ``FutureWarning``.
     """
@@ -62,6 +98,7 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None,
+                 init_style: str = 'official',
                  mask_block: Optional[int] = None) -> None:
         mask_unit = renamed_argument('FastMIM', 'mask_block', mask_block, 'mask_unit', mask_unit,
                                      16)
@@ -69,16 +106,20 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
             raise ValueError(f'FastMIM: mask_ratio must be in (0, 1), got {mask_ratio}')
         if mask_unit < 1:
             raise ValueError(f'FastMIM: mask_unit must be >= 1, got {mask_unit}')
+        if init_style not in INIT_STYLES:
+            raise ValueError(f'FastMIM: init_style must be one of {INIT_STYLES}, got '
+                             f'{init_style!r}')
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            target_generator=target_generator,
+            backbone,
+            neck,
+            head,
+            target_generator,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.mask_ratio = mask_ratio
         self.mask_unit = mask_unit
+        self.init_style = init_style
         self.mask_token = nn.Parameter(torch.zeros(1, 3, 1, 1))
         if self.with_target_generator:
             stride = self.target_generator.token_stride
@@ -88,7 +129,12 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
 
     def init_weights(self) -> None:
         super().init_weights()
-        trunc_normal_(self.mask_token, std=.02)
+        if self.init_style == 'mmpretrain':
+            trunc_normal_(self.mask_token, std=.02)
+            return
+        nn.init.normal_(self.mask_token, std=.02)
+        if not (loads_checkpoint(self) or loads_checkpoint(self.backbone)):
+            init_encoder_as_fastmim_authors(self.backbone)
 
     def extract_feat(self, inputs: torch.Tensor):
         """Encoder features of unmasked images."""

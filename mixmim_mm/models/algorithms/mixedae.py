@@ -1,5 +1,5 @@
 """MixedAE: mixed autoencoder with homologous attention and homologous contrast (ViT)."""
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -11,7 +11,8 @@ from ...utils.deprecation import renamed_argument
 from ..backbones.mixedae_vit import MAX_SEGMENTS
 from ..backbones.mixing_encoder import MixingGrid
 from ..utils.mask_sampling import upsample_group_ids
-from ..utils.mixing import mix_images, sample_mixing
+from ..utils.mixing import mix_images
+from .mixing_algorithm import MixingAlgorithmMixin
 from .reconstruction_target import ReconstructionTargetMixin
 
 # MixedAE's mixing: 'compose' (one mixed sample per group of N images) or 'full' (N).
@@ -19,7 +20,7 @@ MIXEDAE_MIX_MODES = ('compose', 'full')
 
 
 @MODELS.register_module()
-class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
+class MixedAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSupervisor):
     """MixedAE: mix groups of 1/r images, recognise homologous patches, rebuild every image.
 
     The batch is split into groups of ``num_images`` (1/r) consecutive images (the
@@ -113,10 +114,10 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
                 raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
                                  f"backbone's patch_size={patch_size}")
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            target_generator=target_generator,
+            backbone,
+            neck,
+            head,
+            target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         if self.with_target_generator:
@@ -131,26 +132,9 @@ class MixedAE(ReconstructionTargetMixin, BaseSelfSupervisor):
         self.mixing_plan_mode = 'group'
 
     @property
-    def mask_unit(self) -> int:
-        """Side in pixels of a mixing cell (the encoder's)."""
-        return self.backbone.mask_unit
-
-    def extract_feat(self, inputs: torch.Tensor):
-        """Features of unmixed images from the plain ViT path of the encoder."""
-        return self.backbone(inputs)
-
-    def sample_mixing(
-            self,
-            inputs: torch.Tensor,
-            generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(M, N)`` plan and ``(M, gh, gw)`` group ids on the mask-unit grid."""
-        return sample_mixing(
-            inputs,
-            self.backbone,
-            self.num_images,
-            self.mixing_plan_mode,
-            plans_per_group=self.num_images if self.mix_mode == 'full' else 1,
-            generator=generator)
+    def plans_per_group(self) -> int:
+        """``'full'`` mixes every group ``num_images`` times, ``'compose'`` once."""
+        return self.num_images if self.mix_mode == 'full' else 1
 
     def encode(self, inputs: torch.Tensor, plan: torch.Tensor, group_ids: torch.Tensor):
         """Mix and encode: ``(M, L, C)`` patch tokens and ``(M, h, w)`` patch sources."""

@@ -50,11 +50,15 @@ class MixedAEViT(LoudPretrainedMixin, MixingGrid, MAEViT):
         topk_ratio (float): ``K / N`` of homologous attention (the paper's 0.25, equal
             to the mixing ratio r). Defaults to 0.25.
         attention (str): ``'topk'`` (MixedAE), ``'global'`` (naive mixing) or
-            ``'masked'`` (the paper's "masked SA" control: each patch attends only to
-            patches of its own image, read from the mixing mask, and to the class
-            token, which attends to all). Defaults to ``'topk'``.
-        num_global_layers (int): Leading layers kept global (1 in the paper; 0 is "TopK
-            in all layers"). Defaults to 1.
+            ``'masked'`` (the paper's "masked SA" control, Table 7a: no leakage between
+            the images of a mixed input): in **every** layer each patch attends only to
+            the patches of its own image, read from the mixing mask, not to the class
+            token; the class token attends to everything, but nothing reads it (MixedAE
+            passes only patch tokens on), so no patch token depends on another image.
+            Defaults to ``'topk'``.
+        num_global_layers (int): Leading layers kept global in ``'topk'`` mode (1 in the
+            paper; 0 is "TopK in all layers"); ``'masked'`` masks every layer, since a
+            global layer would leak. Defaults to 1.
         segment_embed (bool): Add the segment embeddings. Defaults to True.
         record_topk_accuracy (bool): Record each TopK layer's sampling accuracy during
             the forward pass (see :meth:`topk_accuracies`). Defaults to True.
@@ -119,7 +123,7 @@ class MixedAEViT(LoudPretrainedMixin, MixingGrid, MAEViT):
         init_transformer_weights(self.ln1)
 
     def homologous_layer(self, index: int) -> bool:
-        return index >= self.num_global_layers
+        return self.attention == 'masked' or index >= self.num_global_layers
 
     def stride_rule(self) -> str:
         return 'the patch size'
@@ -156,8 +160,9 @@ class MixedAEViT(LoudPretrainedMixin, MixingGrid, MAEViT):
         segments = self.segment_table[token_ids + 1] if self.segment_embed else None
         attn_mask = None
         if self.attention == 'masked':
+            # Queries of one image see its keys only; the class token's query sees all.
             attn_mask = ((token_ids[:, :, None] == token_ids[:, None, :]) |
-                         (token_ids[:, :, None] < 0) | (token_ids[:, None, :] < 0))[:, None]
+                         (token_ids[:, :, None] < 0))[:, None]
         top_k = topk_count(self.topk_ratio, x.shape[1]) if self.attention == 'topk' else None
         record = token_ids if self.record_topk_accuracy and self.training else None
         for i, layer in enumerate(self.layers):

@@ -204,3 +204,58 @@ def test_vit_set_input_size_regenerates_the_sincos_table():
     assert model.backbone.pos_embed.shape == (1, 101, 32)
     torch.testing.assert_close(model.backbone.pos_embed[0, 1:], sincos_pos_embed_2d((10, 10), 32))
     assert model.loss(torch.randn(1, 3, 160, 160), None)['loss'].isfinite()
+
+
+# The authors' initialisation (init_style='official', the default) against MMPretrain's.
+
+
+def _xavier_std(weight):
+    fan_out, fan_in = weight.shape[0], weight[0].numel()
+    return (6 / (fan_in + fan_out))**0.5 / 3**0.5
+
+
+def _encoder_linears(model):
+    return [m for m in model.backbone.modules() if isinstance(m, torch.nn.Linear)]
+
+
+@pytest.mark.parametrize('make_cfg', [vit_cfg, swin_cfg], ids=['vit', 'swin'])
+def test_encoder_linear_layers_start_xavier_uniform(make_cfg):
+    model = build(make_cfg())
+    weights = torch.cat(
+        [m.weight.flatten() / _xavier_std(m.weight) for m in _encoder_linears(model)])
+    assert weights.std().item() == pytest.approx(1.0, rel=0.05)
+    assert all(m.bias.abs().max() == 0 for m in _encoder_linears(model) if m.bias is not None)
+
+
+def test_vit_patch_embedding_and_class_token_start_as_the_authors_code():
+    model = build(vit_cfg())
+    weight = model.backbone.patch_embed.projection.weight  # (32, 3, 16, 16): fan_in 768
+    assert weight.std().item() == pytest.approx(_xavier_std(weight), rel=0.05)
+    assert weight.abs().max().item() <= 3**0.5 * _xavier_std(weight)
+    assert model.backbone.cls_token.std().item() == pytest.approx(0.02, rel=0.3)
+
+
+def test_init_style_mmpretrain_keeps_the_encoders_own_init():
+    cfg = vit_cfg(init_style='mmpretrain')
+    cfg['backbone']['init_cfg'] = [dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.)]
+    model = build(cfg)
+    weights = torch.cat([m.weight.flatten() for m in _encoder_linears(model)])
+    assert weights.std().item() == pytest.approx(0.02, rel=0.1)
+    assert model.backbone.cls_token.abs().max() == 0
+
+
+def test_a_pretrained_encoder_is_not_redrawn(tmp_path):
+    source = build(vit_cfg())
+    checkpoint = str(tmp_path / 'encoder.pth')
+    torch.save(dict(state_dict=source.backbone.state_dict()), checkpoint)
+    cfg = vit_cfg()
+    cfg['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint=checkpoint)
+    torch.manual_seed(1)
+    loaded = build(cfg)
+    for key, value in source.backbone.state_dict().items():
+        torch.testing.assert_close(loaded.backbone.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_an_unknown_init_style_is_refused():
+    with pytest.raises(ValueError, match="init_style must be one of"):
+        MODELS.build(vit_cfg(init_style='timm'))

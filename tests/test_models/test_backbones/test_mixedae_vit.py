@@ -54,11 +54,29 @@ def test_masked_control_uses_the_mixing_mask_instead_of_topk():
     calls = spy_attention(model)
     ids = source_ids()
     model(torch.randn(2, 3, 64, 64), ids)
-    assert calls[0][2]['attn_mask'] is None and calls[1][2]['top_k'] is None
+    assert all(c[2]['top_k'] is None and c[2]['attn_mask'] is not None for c in calls)
     mask = calls[1][2]['attn_mask'][:, 0]
     tok = ids.flatten(1)
     assert torch.equal(mask[:, 1:, 1:], tok[:, :, None] == tok[:, None, :])
-    assert mask[:, 0].all() and mask[:, :, 0].all()  # the class token sees and is seen by all
+    assert mask[:, 0].all()  # the class token's query sees everything
+    assert not mask[:, 1:, 0].any()  # no patch reads the class token
+
+
+@pytest.mark.parametrize('attention, leaks', [('masked', False), ('topk', True)])
+def test_masked_control_isolates_the_images_of_a_mixed_input(attention, leaks):
+    # Changing the pixels of image 1 changes no patch token of image 0 under the masked
+    # control (every layer masked, the class token read by nobody); TopK attention mixes.
+    model = build(attention=attention).eval()
+    ids = torch.tensor([[[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]]])
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    pixels_of_1 = ids.repeat_interleave(16, 1).repeat_interleave(16, 2)[:, None] == 1
+    changed = torch.where(pixels_of_1, x + 3 * torch.randn_like(x), x)
+    with torch.no_grad():
+        before, after = model(x, ids)[:, 1:], model(changed, ids)[:, 1:]
+    of_0 = ids.flatten(1)[0] == 0
+    difference = (before[0, of_0] - after[0, of_0]).abs().max().item()
+    assert (difference > 1e-3) if leaks else (difference < 1e-5)
+    assert (before[0, ~of_0] - after[0, ~of_0]).abs().max() > 1e-3
 
 
 def test_segment_embeddings_are_added_at_every_layer_input_and_not_to_the_class_token():
