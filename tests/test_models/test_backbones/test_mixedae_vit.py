@@ -66,7 +66,8 @@ def test_masked_control_uses_the_mixing_mask_instead_of_topk():
 def test_masked_control_isolates_the_images_of_a_mixed_input(attention, leaks):
     # Changing the pixels of image 1 changes no patch token of image 0 under the masked
     # control (every layer masked, the class token read by nobody); TopK attention mixes.
-    model = build(attention=attention).eval()
+    model = build(attention=attention)
+    model.eval()  # MMPretrain backbones' train() returns None
     ids = torch.tensor([[[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]]])
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
     pixels_of_1 = ids.repeat_interleave(16, 1).repeat_interleave(16, 2)[:, None] == 1
