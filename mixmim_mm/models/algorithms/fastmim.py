@@ -110,10 +110,10 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
             raise ValueError(f'FastMIM: init_style must be one of {INIT_STYLES}, got '
                              f'{init_style!r}')
         super().__init__(
-            backbone,
-            neck,
-            head,
-            target_generator,
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)

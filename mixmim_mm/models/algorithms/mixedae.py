@@ -114,10 +114,10 @@ class MixedAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSuperviso
                 raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
                                  f"backbone's patch_size={patch_size}")
         super().__init__(
-            backbone,
-            neck,
-            head,
-            target_generator,
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         if self.with_target_generator:

@@ -98,10 +98,10 @@ class MixMAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSupervisor
         if num_images > (img_size[0] // mask_unit) * (img_size[1] // mask_unit):
             raise ValueError(f'num_images={num_images} exceeds the number of mask cells')
         super().__init__(
-            backbone,
-            neck,
-            head,
-            target_generator,
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         # e.g. a low-pass target works on pixels: give it the preprocessor's mean/std.

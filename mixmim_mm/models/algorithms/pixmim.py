@@ -60,10 +60,10 @@ class PixMIM(ReconstructionTargetMixin, MAE):
         if target_generator is None:
             target_generator = dict(DEFAULT_TARGET_GENERATOR)
         super().__init__(
-            backbone,
-            neck,
-            head,
-            target_generator,
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
@@ -106,10 +106,10 @@ class PixMIMMFF(ReconstructionTargetMixin, MFF):
         if target_generator is None:
             target_generator = dict(DEFAULT_TARGET_GENERATOR)
         super().__init__(
-            backbone,
-            neck,
-            head,
-            target_generator,
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
