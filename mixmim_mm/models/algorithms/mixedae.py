@@ -12,7 +12,7 @@ from ..backbones.mixedae_vit import MAX_SEGMENTS
 from ..backbones.mixing_encoder import MixingGrid
 from ..utils.mask_sampling import upsample_group_ids
 from ..utils.mixing import mix_images
-from .mixing_algorithm import MixingAlgorithmMixin
+from .mixing_algorithm import MixingAlgorithmMixin, fill_decoder_cell
 from .reconstruction_target import ReconstructionTargetMixin
 
 # MixedAE's mixing: 'compose' (one mixed sample per group of N images) or 'full' (N).
@@ -88,7 +88,6 @@ class MixedAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSuperviso
             raise ValueError(f'mix_mode must be one of {MIXEDAE_MIX_MODES}, got {mix_mode!r}')
         if neck is None or head is None:
             raise ValueError('MixedAE needs a neck (decoder) and a head (reconstruction loss)')
-        neck, head = dict(neck), dict(head)
         # The mixing grid, patch and input size are the encoder's (MixingGrid): built first,
         # then asked, as MixMAE asks its MixingEncoder.
         if not isinstance(backbone, nn.Module):
@@ -106,13 +105,9 @@ class MixedAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSuperviso
             raise TypeError(f'MixedAE: backbone {type(backbone).__name__} declares no mixing '
                             'grid; use MixedAEViT (or another MixingGrid encoder)')
         patch_size, img_size = backbone.encoder_stride, tuple(backbone.img_size)
-        neck.setdefault('patch_size', patch_size)
-        neck.setdefault('grid_size', (img_size[0] // patch_size, img_size[1] // patch_size))
-        head.setdefault('patch_size', patch_size)
-        for name, cfg in (('neck', neck), ('head', head)):
-            if cfg['patch_size'] != patch_size:
-                raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
-                                 f"backbone's patch_size={patch_size}")
+        neck, head = fill_decoder_cell(neck, head, patch_size,
+                                       (img_size[0] // patch_size, img_size[1] // patch_size),
+                                       'patch_size')
         super().__init__(
             backbone=backbone,
             neck=neck,

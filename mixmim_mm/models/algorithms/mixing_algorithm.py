@@ -7,6 +7,25 @@ import torch
 from ..utils.mixing import sample_mixing
 
 
+def fill_decoder_cell(neck: dict, head: dict, cell: int, grid_size: Tuple[int, int],
+                      cell_name: str) -> Tuple[dict, dict]:
+    """Copies of the ``neck`` and ``head`` configs with the prediction cell and grid filled in.
+
+    The decoder predicts one ``cell`` x ``cell`` block of pixels per token on a ``grid_size``
+    grid; both come from the encoder. A config that gives another ``patch_size`` is refused
+    (``cell_name`` names the encoder setting in the message).
+    """
+    neck, head = dict(neck), dict(head)
+    neck.setdefault('patch_size', cell)
+    neck.setdefault('grid_size', tuple(grid_size))
+    head.setdefault('patch_size', cell)
+    for name, cfg in (('neck', neck), ('head', head)):
+        if cfg['patch_size'] != cell:
+            raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
+                             f"backbone's {cell_name}={cell}")
+    return neck, head
+
+
 class MixingAlgorithmMixin:
     """Mixed into an algorithm whose ``backbone`` is a
     :class:`~mixmim_mm.models.backbones.mixing_encoder.MixingGrid`.

@@ -11,7 +11,7 @@ from ..backbones.mixing_encoder import MixingEncoder
 from ..utils.mask_sampling import upsample_cells
 from ..utils.mixing import MIXMAE_MIX_MODES
 from ..utils.patchify import denormalize_patches, patchify, unpatchify
-from .mixing_algorithm import MixingAlgorithmMixin
+from .mixing_algorithm import MixingAlgorithmMixin, fill_decoder_cell
 from .reconstruction_target import ReconstructionTargetMixin
 
 MIN_IMAGES, MAX_IMAGES = 2, 5
@@ -74,7 +74,6 @@ class MixMAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSupervisor
                              "; use mix_mode='group' for more")
         if neck is None or head is None:
             raise ValueError('MixMAE needs both a neck (decoder) and a head (loss)')
-        neck, head = dict(neck), dict(head)
         # Everything encoder-specific (mask unit, input size, output width) comes from
         # the built encoder through the MixingEncoder interface.
         if not isinstance(backbone, nn.Module):
@@ -84,14 +83,9 @@ class MixMAE(MixingAlgorithmMixin, ReconstructionTargetMixin, BaseSelfSupervisor
                             'an encoder implementing MixingEncoder (models/backbones/'
                             'mixing_encoder.py), e.g. MixMAESwinTransformer or MixMAEViT')
         mask_unit, img_size = backbone.mask_unit, tuple(backbone.img_size)
-        neck.setdefault('patch_size', mask_unit)
-        neck.setdefault('grid_size', backbone.mask_grid(img_size))
+        neck, head = fill_decoder_cell(neck, head, mask_unit, backbone.mask_grid(img_size),
+                                       'mask_unit')
         neck.setdefault('in_channels', backbone.mixed_channels)
-        head.setdefault('patch_size', mask_unit)
-        for name, cfg in (('neck', neck), ('head', head)):
-            if cfg['patch_size'] != mask_unit:
-                raise ValueError(f"{name}.patch_size={cfg['patch_size']} must equal the "
-                                 f"backbone's mask_unit={mask_unit}")
         if neck['in_channels'] != backbone.mixed_channels:
             raise ValueError(f"neck.in_channels={neck['in_channels']} must equal the width of "
                              f"the encoder output ({backbone.mixed_channels})")

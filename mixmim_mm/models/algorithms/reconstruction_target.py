@@ -22,9 +22,20 @@ class ReconstructionTargetMixin:
 
     A batch that carries a pipeline target while the model computes its own (or uses the
     input) raises, naming the key: the config asks for both.
+
+    A subclass whose method defines its target (PixMIM's low-pass image) names it in
+    ``default_target_generator``; it is built when the config gives no ``target_generator``.
     """
 
+    #: Config of the generator used when none is given (None: reconstruct the input).
+    default_target_generator: Optional[dict] = None
+
     def __init__(self, *args, **kwargs):
+        # MMPretrain's BaseSelfSupervisor takes target_generator as its fourth argument.
+        given_positionally = len(args) > 3
+        if (self.default_target_generator is not None and not given_positionally
+                and kwargs.get('target_generator') is None):
+            kwargs['target_generator'] = dict(self.default_target_generator)
         super().__init__(*args, **kwargs)
         if self.with_target_generator:
             if not isinstance(self.target_generator, BaseTargetGenerator):

@@ -121,12 +121,19 @@ def test_statistics_come_from_data_preprocessor(pix, host, backbone, kwargs):
     torch.testing.assert_close(gen.std.flatten(), torch.tensor(STD))
 
 
-def test_default_target_generator_is_radius_40():
-    cfg = tiny_cfg('PixMIM')
+@pytest.mark.parametrize('pix,host,backbone,kwargs', HOSTS)
+def test_default_target_generator_is_radius_40(pix, host, backbone, kwargs):
+    cfg = tiny_cfg(pix, backbone, **kwargs)
     cfg.pop('target_generator')
     model = MODELS.build(cfg)
     assert isinstance(model.target_generator, LowPassTargetGenerator)
     assert model.target_generator.radius == 40
+
+
+@pytest.mark.parametrize('pix,host,backbone,kwargs', HOSTS)
+def test_given_target_generator_replaces_the_default(pix, host, backbone, kwargs):
+    model = MODELS.build(tiny_cfg(pix, backbone, radius=7, **kwargs))
+    assert model.target_generator.radius == 7
 
 
 def test_preprocessor_without_normalization_means_pixel_space():
