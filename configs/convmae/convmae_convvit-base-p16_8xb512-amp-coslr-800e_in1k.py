@@ -42,7 +42,7 @@ train_dataloader = dict(batch_size=512)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     # As the authors (timm add_weight_decay): no decay on 1-D params (norms, biases).
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

@@ -4,7 +4,7 @@ _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
     backbone=dict(
-        type='ConvNeXt',
+        type='LoudConvNeXt',
         arch='base',
         out_indices=(3, ),
         gap_before_final_norm=False,

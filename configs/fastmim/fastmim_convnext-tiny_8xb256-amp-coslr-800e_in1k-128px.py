@@ -5,7 +5,7 @@ _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
     backbone=dict(
-        type='ConvNeXt',
+        type='LoudConvNeXt',
         arch='tiny',
         out_indices=(3, ),
         gap_before_final_norm=False,

@@ -5,7 +5,7 @@ _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
     backbone=dict(
-        type='ConvNeXt',
+        type='LoudConvNeXt',
         arch='base',
         use_grn=True,
         layer_scale_init_value=0.,

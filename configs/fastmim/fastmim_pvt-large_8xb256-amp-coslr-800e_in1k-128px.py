@@ -4,7 +4,7 @@ _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
     backbone=dict(
-        type='mmdet.PyramidVisionTransformer',
+        type='LoudPyramidVisionTransformer',
         pretrain_img_size=128,
         embed_dims=64,
         num_layers=[3, 8, 27, 3],

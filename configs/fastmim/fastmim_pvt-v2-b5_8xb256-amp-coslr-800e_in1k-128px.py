@@ -4,7 +4,7 @@ _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
     backbone=dict(
-        type='mmdet.PyramidVisionTransformerV2',
+        type='LoudPyramidVisionTransformerV2',
         embed_dims=64,
         num_layers=[3, 6, 40, 3],
         num_heads=[1, 2, 5, 8],

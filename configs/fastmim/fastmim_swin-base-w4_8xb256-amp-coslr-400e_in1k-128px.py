@@ -6,7 +6,7 @@ _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
     backbone=dict(
-        type='SwinTransformer',
+        type='LoudSwinTransformer',
         arch='base',
         img_size=128,
         window_size=4,

@@ -3,5 +3,5 @@
 _base_ = ['_base_/fastmim_stride32_in1k-128px.py']
 
 model = dict(
-    backbone=dict(type='SVT', arch='large', out_indices=(3, ), drop_path_rate=0.0),
+    backbone=dict(type='LoudSVT', arch='large', out_indices=(3, ), drop_path_rate=0.0),
     neck=dict(in_channels=1024))

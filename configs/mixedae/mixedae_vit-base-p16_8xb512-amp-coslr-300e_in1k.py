@@ -21,7 +21,7 @@ train_dataloader = dict(
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=7.5e-5 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=7.5e-5 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,

@@ -20,7 +20,7 @@ train_dataloader = dict(
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=1.5e-4 * 1024 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=1.5e-4 * 1024 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0, bias_decay_mult=0.0, custom_keys={'mask_token': dict(decay_mult=0.0)}))
 

@@ -77,7 +77,7 @@ model = dict(
 # fp16 AMP with loss scaling on a GPU.
 optim_wrapper = dict(
     type='MixedPrecisionOptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,

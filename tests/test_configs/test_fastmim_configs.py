@@ -82,6 +82,23 @@ def test_pretrain_config_has_paper_settings(name):
         assert 'ProgressiveResolutionHook' not in hooks
 
 
+@pytest.mark.parametrize('name', sorted(PRETRAIN) + AUTHORS_CODE)
+def test_pretrain_backbone_loads_loudly(name):
+    from mmpretrain.registry import MODELS
+
+    from mixmim_mm.models.utils.pretrained import LoudPretrainedMixin
+    backbone = load(name).model.backbone.type
+    assert issubclass(MODELS.get(backbone), LoudPretrainedMixin), backbone
+
+
+@pytest.mark.parametrize('name', sorted(PRETRAIN) + AUTHORS_CODE)
+def test_decoder_norm_eps_follows_the_authors_code(name):
+    # Their ViT decoder: LayerNorm eps 1e-6; their Swin decoder: PyTorch's default 1e-5.
+    cfg = load(name)
+    norm_cfg = cfg.model.neck.get('norm_cfg', dict(eps=1e-6))
+    assert norm_cfg['eps'] == (1e-6 if cfg.model.mask_unit == 16 else 1e-5)
+
+
 def train_recording_target_inputs(shipped_runner, name):
     """Train the shipped config (narrow widths, tiny data) through the Runner; returns the
     runner and the input shapes the target generator saw, one per iteration."""

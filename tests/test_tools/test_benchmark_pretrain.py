@@ -441,3 +441,45 @@ def test_several_batch_sizes_pair_each_row_with_the_reference_at_its_size(
 def test_a_single_row_runs_one_batch_size(bench):
     with pytest.raises(SystemExit):
         bench.parse_args(['--row', 'simmim_style_pvt-l', '--batch-size', '8', '16'])
+
+
+def test_every_row_names_a_config_with_an_optimizer(bench):
+    from mmengine.config import Config
+    from mmengine.hub import get_config
+    for row in bench.ROWS:
+        path = bench.optim_config_of(row)
+        cfg = get_config(path) if '::' in path else Config.fromfile(
+            str(Path(bench.REPO_ROOT) / path))
+        # MMPretrain's rows (e.g. mmpretrain_mixmim, mixedae_ref_mmpretrain_mae) train as shipped.
+        expected = 'AdamW' if 'mmpretrain' in row else 'FastAdamW'
+        assert cfg.optim_wrapper.optimizer.type == expected, (row, path)
+
+
+def test_ours_steps_with_the_fused_adamw_and_mmpretrain_with_its_own(bench):
+    args = bench.parse_args(['--arch', 'mini', '--batch-size', '4'])
+    ours, _ = bench.ROWS['ours_group_4img'](args)
+    theirs, _ = bench.ROWS['mmpretrain_mixmim'](args)
+    ours_opt = bench.build_row_optimizer(ours, 'ours_group_4img')
+    theirs_opt = bench.build_row_optimizer(theirs, 'mmpretrain_mixmim')
+    assert bench.optimizer_name(ours_opt) == 'FastAdamW (fused)'
+    # MMPretrain's MixMIM config as shipped: AdamW, torch's default (the loop on a CPU).
+    assert bench.optimizer_name(theirs_opt) == 'AdamW (loop)'
+    assert theirs_opt.param_groups[0]['betas'] == (0.9, 0.95)
+    forced = bench.build_row_optimizer(ours, 'ours_group_4img', impl='loop')
+    assert bench.optimizer_name(forced) == 'FastAdamW (loop)'
+
+
+@pytest.mark.slow
+def test_profile_splits_the_step_into_gemms_optimizer_casts_and_the_rest(bench):
+    args = bench.parse_args([
+        '--profile', 'pixmim_mae_vit-b', '--vit-arch', 'deit-tiny', '--img-size', '32',
+        '--batch-size', '2', '--steps', '1', '--warmup', '0', '--device', 'cpu', '--precision',
+        'bf16'
+    ])
+    table = bench.profile_row(args)
+    rows = [line.split('|') for line in table.splitlines() if line.startswith('| ')]
+    shares = {r[1].strip(): float(r[3].strip().rstrip('%')) for r in rows[:5] if '%' in r[3]}
+    assert set(shares) == set(bench.PROFILE_CATEGORIES)
+    assert 97 <= sum(shares.values()) <= 103  # rounded to whole percent
+    assert all(share > 0 for share in shares.values())
+    assert 'FastAdamW (fused)' in table and 'bf16' in table

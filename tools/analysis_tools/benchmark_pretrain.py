@@ -1,7 +1,9 @@
 """Benchmark pretraining steps of our methods against MMPretrain's implementations.
 
-Each row is one train step (forward, backward, AdamW step) of a pretraining model on the
-same encoder size, batch and device; after warm-up steps the median of the timed steps
+Each row is one train step (forward, backward, optimizer step) of a pretraining model on the
+same encoder size, batch and device, with the optimizer of the row's config (ours: the
+``optim_wrapper`` of our config, ``FastAdamW``; MMPretrain's rows: MMPretrain's config as
+shipped, i.e. torch's default AdamW); after warm-up steps the median of the timed steps
 is reported, with images/s, peak memory, the AdamW step alone (``opt s``: a cost per step,
 which small batches do not amortise) and the forward+backward FLOPs per image of one step
 counted by ``torch.utils.flop_counter`` (``GFLOP/img``; matmuls, convolutions and attention),
@@ -53,6 +55,14 @@ in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the refe
     python tools/analysis_tools/benchmark_pretrain.py --rows ours_group_4img \\
         mmpretrain_mixmim --precision fp32 bf16 --batch-size 8
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --precision fp32 bf16
+
+Profile (``--profile ROW``): runs ``--steps`` steps of one row under ``torch.profiler`` in this
+process and prints how the step splits into GEMMs, the optimizer step, autocast casts and the
+rest, with the heaviest ops; ``--optimizer-impl loop`` forces the per-parameter AdamW loop (what
+MMPretrain's configs run on a CPU) for a before/after comparison::
+
+    python tools/analysis_tools/benchmark_pretrain.py --profile ours_group_4img \\
+        --precision bf16 --batch-size 8 --steps 3
 """
 import argparse
 import contextlib
@@ -70,10 +80,18 @@ import torch
 # The suites live beside this script; it is also loaded by path (tests), not only run.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchmark_suites import (  # noqa: E402,F401 (after the sys.path line; re-exported)
-    DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS, SUITE_REFERENCES, register_row, register_suite,
-    suite_rows)
+    DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS, SUITE_REFERENCES, optim_config_of,
+    register_row, register_suite, suite_rows)
 
 AUTOCAST_DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# --optimizer-impl: the AdamW flags each choice stands for ('config': as the config says).
+OPTIMIZER_IMPLS = {
+    'config': None,
+    'loop': dict(fused=False, foreach=False),
+    'foreach': dict(fused=False, foreach=True),
+    'fused': dict(fused=True, foreach=False),
+}
 # MMPretrain's own implementations; with --precision fp32 bf16 they are the fp32 reference.
 MMPRETRAIN_PREFIX = 'mmpretrain_'
 
@@ -147,10 +165,86 @@ def batch_source(model, made, device):
     return next_batch
 
 
+def build_row_optimizer(model, row: str, impl: str = 'config') -> torch.optim.Optimizer:
+    """The optimizer row ``row`` trains with: the ``optimizer``, ``paramwise_cfg`` and
+    ``constructor`` of its config's ``optim_wrapper`` (ours: ``FastAdamW``; MMPretrain's rows:
+    MMPretrain's config as shipped). ``impl`` other than ``'config'`` forces an AdamW
+    implementation (for profiles)."""
+    from mmengine.config import Config
+    from mmengine.hub import get_config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+    path = optim_config_of(row)
+    cfg = get_config(path) if '::' in path else Config.fromfile(os.path.join(REPO_ROOT, path))
+    wrapper = dict(type='OptimWrapper', optimizer=dict(cfg.optim_wrapper.optimizer))
+    for key in ('paramwise_cfg', 'constructor'):
+        if cfg.optim_wrapper.get(key) is not None:
+            wrapper[key] = cfg.optim_wrapper[key]
+    if OPTIMIZER_IMPLS[impl] is not None:
+        wrapper['optimizer'].update(OPTIMIZER_IMPLS[impl])
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return build_optim_wrapper(model, wrapper).optimizer
+
+
+def optimizer_name(optimizer) -> str:
+    """e.g. ``'FastAdamW (fused)'``, ``'AdamW (loop)'``."""
+    group = optimizer.param_groups[0]
+    if group.get('fused') is None and group.get('foreach') is None:
+        # torch's own default: foreach on CUDA tensors, the per-parameter loop on a CPU.
+        impl = 'foreach' if group['params'][0].is_cuda else 'loop'
+    else:
+        impl = 'fused' if group.get('fused') else 'foreach' if group.get('foreach') else 'loop'
+    return f'{type(optimizer).__name__} ({impl})'
+
+
 def resident_mb() -> float:
     """Current resident memory of this process (Linux), in MiB."""
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+class RowSetup:
+    """A row built for timing: model, optimizer and one train ``step()`` on ``device``."""
+
+    def __init__(self, args):
+        from mmengine.logging import MMLogger
+
+        # Initialisation and optimizer-group logs would bury the row's output.
+        MMLogger.get_current_instance().setLevel('WARNING')
+        device = torch.device(args.device)
+        torch.manual_seed(0)
+        model, make_inputs = ROWS[args.row](args)
+        model.init_weights()
+        model.to(device).train()
+        self.model, self.device = model, device
+        self.optimizer = build_row_optimizer(model, args.row, args.optimizer_impl)
+        self.next_batch = batch_source(model, make_inputs(), device)
+        self.use_amp = args.amp and device.type == 'cuda'
+        self.precision = 'fp16' if self.use_amp else args.precision[0]
+        self.sizes = []  # rows may build inputs at their own size (e.g. FastMIM at 128)
+        self.optimizer_times = []  # the AdamW step alone: a cost per step, not per image
+
+    def autocast(self):
+        dtype = AUTOCAST_DTYPES[self.precision]
+        return torch.autocast(
+            self.device.type, enabled=dtype is not None, dtype=dtype or torch.float32)
+
+    def synchronize(self):
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize()
+
+    def step(self):
+        inputs, samples = self.next_batch()
+        self.sizes.append(inputs.shape[-1])
+        self.optimizer.zero_grad(set_to_none=True)
+        with self.autocast():
+            loss = total_loss(self.model.loss(inputs, samples))
+        loss.backward()
+        self.synchronize()
+        start = time.perf_counter()
+        self.optimizer.step()
+        self.synchronize()
+        self.optimizer_times.append(time.perf_counter() - start)
 
 
 def run_row(args) -> dict:
@@ -159,38 +253,11 @@ def run_row(args) -> dict:
     # memory baseline.
     import mixmim_mm  # noqa: F401
     baseline_mb = resident_mb()
-    torch.manual_seed(0)
-    device = torch.device(args.device)
-    model, make_inputs = ROWS[args.row](args)
-    model.init_weights()
-    model.to(device).train()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    next_batch = batch_source(model, make_inputs(), device)
-    use_amp = args.amp and device.type == 'cuda'
-    precision = 'fp16' if use_amp else args.precision[0]
-    autocast_dtype = AUTOCAST_DTYPES[precision]
-
-    def autocast():
-        return torch.autocast(
-            device.type, enabled=autocast_dtype is not None, dtype=autocast_dtype or torch.float32)
-
-    sizes = []  # rows may build inputs at their own size (e.g. FastMIM at 128)
-    optimizer_times = []  # the AdamW step alone: a cost per step, not per image
-
-    def step():
-        inputs, samples = next_batch()
-        sizes.append(inputs.shape[-1])
-        optimizer.zero_grad(set_to_none=True)
-        with autocast():
-            loss = total_loss(model.loss(inputs, samples))
-        loss.backward()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        optimizer.step()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        optimizer_times.append(time.perf_counter() - start)
+    setup = RowSetup(args)
+    model, device, optimizer = setup.model, setup.device, setup.optimizer
+    next_batch, step, autocast = setup.next_batch, setup.step, setup.autocast
+    sizes, optimizer_times = setup.sizes, setup.optimizer_times
+    use_amp, precision = setup.use_amp, setup.precision
 
     # Counted once, untimed, on the same path as the timed steps.
     flops = count_step_flops(model, *next_batch(), autocast=autocast)
@@ -217,6 +284,7 @@ def run_row(args) -> dict:
         step_time_s=step_time,
         images_per_s=args.batch_size / step_time,
         optimizer_time_s=optimizer_time,
+        optimizer=optimizer_name(optimizer),
         train_gflops_per_image=flops / args.batch_size / 1e9,
         peak_mem_mb=peak_mb,
         process_peak_mb=process_peak_mb,
@@ -239,10 +307,84 @@ def run_row(args) -> dict:
     return row
 
 
+# --profile: how the step's time splits. Ops are matched by name on their self time; the
+# optimizer is everything inside torch's ``Optimizer.step#...`` record (whatever it calls).
+PROFILE_GEMM_OPS = ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm', 'aten::convolution',
+                    'aten::mkldnn_convolution', 'aten::_convolution', 'aten::convolution_backward',
+                    'aten::_scaled_dot_product')
+PROFILE_CAST_OPS = ('aten::copy_', 'aten::_to_copy', 'aten::to')
+PROFILE_CATEGORIES = ('GEMMs (mm, addmm, bmm, convolution, SDPA)', 'optimizer step',
+                      'casts (copy_, _to_copy, to)', 'other')
+
+
+def profile_category(event) -> int:
+    """Index into ``PROFILE_CATEGORIES`` of one profiler event (by its self time)."""
+    parent = event
+    while parent is not None:
+        if parent.name.startswith('Optimizer.step#'):
+            return 1
+        parent = parent.cpu_parent
+    if event.name.startswith(PROFILE_GEMM_OPS):
+        return 0
+    if event.name in PROFILE_CAST_OPS:
+        return 2
+    return 3
+
+
+def profile_row(args) -> str:
+    """Profile ``args.steps`` train steps of row ``args.profile`` (after the warm-up) and
+    return a Markdown table of where the step's time goes, with the heaviest ops."""
+    from torch.profiler import ProfilerActivity, profile
+
+    import mixmim_mm  # noqa: F401
+    args.row = args.profile
+    setup = RowSetup(args)
+    for _ in range(args.warmup):
+        setup.step()
+    activities = [ProfilerActivity.CPU]
+    if setup.device.type == 'cuda':
+        activities.append(ProfilerActivity.CUDA)
+    start = time.perf_counter()
+    with profile(activities=activities) as prof:
+        for _ in range(args.steps):
+            setup.step()
+        setup.synchronize()
+    step_s = (time.perf_counter() - start) / args.steps
+    events = [e for e in prof.events() if e.device_type.name == 'CPU']
+    spent = [0.] * len(PROFILE_CATEGORIES)
+    calls = [0] * len(PROFILE_CATEGORIES)
+    per_op = {}
+    for event in events:
+        category = profile_category(event)
+        spent[category] += event.self_cpu_time_total
+        calls[category] += 1
+        op = per_op.setdefault(event.name, [0., 0])
+        op[0] += event.self_cpu_time_total
+        op[1] += 1
+    total = sum(spent)
+    lines = [
+        f'profile of {args.row} ({setup.precision}, batch {args.batch_size}, '
+        f'{optimizer_name(setup.optimizer)}): {args.steps} steps, {step_s:.3f} s per step under '
+        f'the profiler, {torch.get_num_threads()} threads', '',
+        '| what | ms per step | share | op calls per step |', '|---|---|---|---|'
+    ]
+    for name, us, n in zip(PROFILE_CATEGORIES, spent, calls):
+        lines.append(f'| {name} | {us / 1e3 / args.steps:.1f} | {100 * us / total:.0f}% | '
+                     f'{n / args.steps:.0f} |')
+    lines += [
+        '', '| heaviest ops (self time) | ms per step | share | calls per step |',
+        '|---|---|---|---|'
+    ]
+    for name, (us, n) in sorted(per_op.items(), key=lambda item: -item[1][0])[:12]:
+        lines.append(f'| `{name}` | {us / 1e3 / args.steps:.1f} | {100 * us / total:.1f}% | '
+                     f'{n / args.steps:.0f} |')
+    return '\n'.join(lines)
+
+
 def run_isolated(args, name: str, precision: str = 'fp32') -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), '--row', name, '--precision', precision]
     for key in ('batch_size', 'steps', 'warmup', 'img_size', 'arch', 'vit_arch', 'device',
-                'threads'):
+                'threads', 'optimizer_impl'):
         value = getattr(args, key)
         if value is not None:
             cmd += [f'--{key.replace("_", "-")}', str(value)]
@@ -322,6 +464,11 @@ def print_table(rows: List[dict]):
               'opt s: the AdamW step alone (in step s); GFLOP/img: forward+backward FLOPs '
               'per image (matmuls, convolutions, attention); flop/ref: per image, over '
               "the reference's")
+    optimizers = {}
+    for r in rows:
+        optimizers.setdefault(r.get('optimizer', 'unknown'), []).append(r['name'])
+    print('optimizers: ' + '; '.join(f"{opt}: {', '.join(dict.fromkeys(names))}"
+                                     for opt, names in optimizers.items()))
     for r in rows:
         if 'target_generator_s' not in r:
             continue
@@ -387,6 +534,17 @@ def parse_args(argv=None):
         '--bf16-references',
         action='store_true',
         help="also run MMPretrain's rows in bf16 when fp32 is asked too")
+    parser.add_argument(
+        '--optimizer-impl',
+        choices=list(OPTIMIZER_IMPLS),
+        default='config',
+        help="AdamW implementation: as each row's config says (default), or forced to the "
+        'per-parameter loop, foreach or fused kernels (e.g. for a before/after profile)')
+    parser.add_argument(
+        '--profile',
+        metavar='ROW',
+        help='profile --steps train steps of ROW (in --precision, the first given) in this '
+        'process and print where the step goes: GEMMs, optimizer step, casts, other')
     parser.add_argument('--out', help='write the rows as a JSON list to this file')
     parser.add_argument('--row', help=argparse.SUPPRESS)  # internal: run one row here
     args = parser.parse_args(argv)
@@ -403,6 +561,11 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     if args.row:
         print(json.dumps(run_row(args)))
+        return
+    if args.profile:
+        if args.profile not in ROWS:
+            raise SystemExit(f'unknown row {args.profile!r}; choose from {list(ROWS)}')
+        print(profile_row(args))
         return
     names = args.rows or suite_rows(args.suite)
     unknown = set(names) - set(ROWS)

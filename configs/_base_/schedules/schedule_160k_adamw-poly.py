@@ -12,7 +12,7 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     constructor='BackboneLayerDecayOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', betas=(0.9, 0.999), weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
 
 max_iters = 160000

@@ -12,7 +12,7 @@ lr_scale = 16
 optim_wrapper = dict(
     type='MixedPrecisionOptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=1.5e-4 * 32 / 256 * lr_scale, betas=(0.9, 0.95), weight_decay=0.05),
+        type='FastAdamW', lr=1.5e-4 * 32 / 256 * lr_scale, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [
     dict(

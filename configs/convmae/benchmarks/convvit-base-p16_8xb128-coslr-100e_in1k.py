@@ -25,7 +25,7 @@ model = dict(
     head=dict(in_channels=768))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=5e-4 * 1024 / 256),
+    optimizer=dict(type='FastAdamW', lr=5e-4 * 1024 / 256),
     paramwise_cfg=dict(
         layer_decay_rate=0.65,
         # All 1-D parameters (norms, biases) without weight decay, as the authors.

@@ -10,7 +10,13 @@ model = dict(
     type='FastMIM',
     mask_ratio=0.75,
     mask_unit=32,
-    neck=dict(type='FastMIMDecoder', out_channels=432, embed_dims=256, depth=4),
+    # The authors' Swin decoder uses nn.LayerNorm's default eps (their ViT decoder: 1e-6).
+    neck=dict(
+        type='FastMIMDecoder',
+        out_channels=432,
+        embed_dims=256,
+        depth=4,
+        norm_cfg=dict(type='LN', eps=1e-5)),
     head=dict(type='FastMIMHead', patch_size=32),
     target_generator=dict(type='HOGTargetGenerator', token_stride=32, nbins=9, cell_size=8))
 

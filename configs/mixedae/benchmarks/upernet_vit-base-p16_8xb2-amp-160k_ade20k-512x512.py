@@ -40,7 +40,7 @@ optim_wrapper = dict(
     _delete_=True,
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
     constructor='BackboneLayerDecayOptimWrapperConstructor',
     paramwise_cfg=dict(
         layer_decay_rate=0.65,

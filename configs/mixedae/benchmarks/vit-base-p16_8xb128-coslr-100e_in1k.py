@@ -21,6 +21,7 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=5e-4 * 1024 / 256), paramwise_cfg=dict(layer_decay_rate=0.65))
+    optimizer=dict(type='FastAdamW', lr=5e-4 * 1024 / 256),
+    paramwise_cfg=dict(layer_decay_rate=0.65))
 
 auto_scale_lr = dict(base_batch_size=1024)

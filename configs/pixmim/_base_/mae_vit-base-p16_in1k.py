@@ -16,7 +16,7 @@ custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         custom_keys={
             'ln': dict(decay_mult=0.0),

@@ -23,7 +23,7 @@ optim_wrapper = dict(
     _delete_=True,
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='AdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.05),
     paramwise_cfg=dict(num_layers=12, layer_decay_rate=0.75),
     constructor='LayerDecayOptimizerConstructor')
 

@@ -12,7 +12,8 @@ _base_ = 'mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py'
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-3 * 1024 / 256), paramwise_cfg=dict(layer_decay_rate=0.75))
+    optimizer=dict(type='FastAdamW', lr=1e-3 * 1024 / 256),
+    paramwise_cfg=dict(layer_decay_rate=0.75))
 
 # NOTE: `auto_scale_lr` is for automatically scaling LR based on the actual training batch size.
 auto_scale_lr = dict(base_batch_size=1024)

@@ -16,6 +16,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ...utils.deprecation import renamed_argument
+from ..utils.attention_backend import attention_kernel_for
 from ..utils.mask_sampling import sample_block_mask, upsample_group_ids
 from ..utils.weight_init import init_transformer_weights
 from .reconstruction_target import ReconstructionTargetMixin
@@ -187,7 +188,14 @@ class FastMIM(ReconstructionTargetMixin, BaseSelfSupervisor):
                              f'a {grid[0]}x{grid[1]} mask grid of {self.mask_unit}-px cells; '
                              f'its token_stride must equal mask_unit')
         mask = sample_block_mask(inputs.shape[0], grid, self.mask_ratio, device=inputs.device)
-        pred = self.neck(self.backbone(self.mask_inputs(inputs, mask)))
+        masked = self.mask_inputs(inputs, mask)
+        if isinstance(self.backbone, VisionTransformer):
+            # One sequence of patches and the class token: short at FastMIM's resolution.
+            with attention_kernel_for(masked, num_cells + 1):
+                features = self.backbone(masked)
+        else:
+            features = self.backbone(masked)
+        pred = self.neck(features)
         if pred.shape[1] < num_cells or (pred.shape[1] - num_cells) > 1:
             raise ValueError(f'FastMIM: the backbone gives {pred.shape[1]} tokens for a '
                              f'{grid[0]}x{grid[1]} mask grid; mask_unit={self.mask_unit} must '

@@ -19,7 +19,14 @@ from mmpretrain.models.selfsup.mff import MFF
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..utils.attention_backend import attention_kernel_for
 from .reconstruction_target import ReconstructionTargetMixin
+
+
+def visible_tokens(encoder) -> int:
+    """Tokens per sequence in an MAE encoder: the unmasked patches and the class token."""
+    return int(encoder.num_patches * (1 - encoder.mask_ratio)) + 1
+
 
 # The paper's filter at 224 px; a config's own target_generator replaces it.
 DEFAULT_TARGET_GENERATOR = dict(type='LowPassTargetGenerator', radius=40)
@@ -64,7 +71,8 @@ class PixMIM(ReconstructionTargetMixin, MAE):
             Dict[str, Tensor]: ``loss``.
         """
         target = self.reconstruction_target(inputs, data_samples)
-        latent, mask, ids_restore = self.backbone(inputs)
+        with attention_kernel_for(inputs, visible_tokens(self.backbone)):
+            latent, mask, ids_restore = self.backbone(inputs)
         pred = self.neck(latent, ids_restore)
         return dict(loss=self.head.loss(pred, target, mask))
 
@@ -93,7 +101,8 @@ class PixMIMMFF(ReconstructionTargetMixin, MFF):
             Dict[str, Tensor]: ``loss`` and the fusion weights ``weight_{i}``.
         """
         target = self.reconstruction_target(inputs, data_samples)
-        latent, mask, ids_restore, weights = self.backbone(inputs)
+        with attention_kernel_for(inputs, visible_tokens(self.backbone)):
+            latent, mask, ids_restore, weights = self.backbone(inputs)
         pred = self.neck(latent, ids_restore)
         losses = dict(loss=self.head.loss(pred, target, mask))
         losses.update({f'weight_{i}': weights[i] for i in range(weights.size(0))})

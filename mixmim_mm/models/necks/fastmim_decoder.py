@@ -7,6 +7,7 @@ from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ..utils.attention_backend import attention_kernel_for
 from ..utils.transformer_blocks import transformer_blocks
 from ..utils.weight_init import init_transformer_weights
 
@@ -82,6 +83,7 @@ class FastMIMDecoder(BaseModule):
             Tensor: ``(B, L, out_channels)`` predictions for every encoder token.
         """
         x = self.decoder_embed(features_to_tokens(features))
-        for block in self.decoder_blocks:
-            x = block(x)
+        with attention_kernel_for(x, x.shape[1]):
+            for block in self.decoder_blocks:
+                x = block(x)
         return self.decoder_pred(self.decoder_norm(x))

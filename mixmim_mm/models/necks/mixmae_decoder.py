@@ -7,6 +7,7 @@ from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from ..utils.attention_backend import attention_kernel_for
 from ..utils.mixing import unmix_tokens
 from ..utils.pos_embed import sincos_pos_embed_2d
 from ..utils.transformer_blocks import transformer_blocks
@@ -92,7 +93,8 @@ class MixMAEDecoder(BaseModule):
         x = self.decoder_embed(latent)
         x = unmix_tokens(x, group_ids.flatten(1), self.mask_token.view(-1), groups)
         x = x.flatten(0, 1) + self.pos_embed_for(group_ids.shape[1:])
-        for block in self.decoder_blocks:
-            x = block(x)
+        with attention_kernel_for(x, num_tokens):
+            for block in self.decoder_blocks:
+                x = block(x)
         x = self.decoder_pred(self.decoder_norm(x))
         return x.view(m, len(groups), num_tokens, -1)

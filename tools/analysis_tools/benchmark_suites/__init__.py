@@ -8,11 +8,11 @@ import importlib
 import pkgutil
 
 from .registry import (DEFAULT_SUITE, ROW_REFERENCES, ROW_SUITES, ROWS, SUITE_REFERENCES,
-                       register_row, register_suite, suite_rows)
+                       optim_config_of, register_row, register_suite, suite_rows)
 
 __all__ = [
-    'DEFAULT_SUITE', 'ROW_REFERENCES', 'ROW_SUITES', 'ROWS', 'SUITE_REFERENCES', 'register_row',
-    'register_suite', 'suite_rows'
+    'DEFAULT_SUITE', 'ROW_REFERENCES', 'ROW_SUITES', 'ROWS', 'SUITE_REFERENCES', 'optim_config_of',
+    'register_row', 'register_suite', 'suite_rows'
 ]
 
 # Registration order = order of the rows in a suite; the default suite comes first.

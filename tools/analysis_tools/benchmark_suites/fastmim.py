@@ -24,7 +24,8 @@ from ._common import loader
 from .registry import register_row, register_suite
 
 SIMMIM_REFERENCE_ROW = 'mmpretrain_simmim_swin_224'
-register_suite('fastmim', SIMMIM_REFERENCE_ROW)
+register_suite('fastmim', SIMMIM_REFERENCE_ROW,
+               'configs/fastmim/fastmim_vit-base-p16_8xb256-amp-coslr-400e_in1k-128px.py')
 
 PREPROCESSOR = dict(
     type='SelfSupDataPreprocessor',
@@ -100,7 +101,10 @@ def build_fastmim_vit(args):
     return build_fastmim(args, fastmim_vit_backbone(args), vit_arch(args)['embed_dims'], 16, 1)
 
 
-@register_row('mmpretrain_mae_vit_224', suite='fastmim')
+@register_row(
+    'mmpretrain_mae_vit_224',
+    suite='fastmim',
+    optim_config='mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py')
 def build_mae_vit(args):
     from mmpretrain.registry import MODELS
     size, patch = 224, 16
@@ -144,7 +148,10 @@ def block_masks(args, grid: int, ratio: float, repeat: int = 1):
     return samples
 
 
-@register_row('mmpretrain_maskfeat_vit_224', suite='fastmim')
+@register_row(
+    'mmpretrain_maskfeat_vit_224',
+    suite='fastmim',
+    optim_config='mmpretrain::maskfeat/maskfeat_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
 def build_maskfeat_vit(args):
     from mmpretrain.registry import MODELS
     size = 224
@@ -169,7 +176,10 @@ def build_maskfeat_vit(args):
                            block_masks(args, 14, 78 / 196))
 
 
-@register_row('fastmim_swin_128', suite='fastmim')
+@register_row(
+    'fastmim_swin_128',
+    suite='fastmim',
+    optim_config='configs/fastmim/fastmim_swin-base-w4_8xb256-amp-coslr-400e_in1k-128px.py')
 def build_fastmim_swin(args):
     backbone = dict(
         type='SwinTransformer', arch=args.arch, img_size=128, window_size=4, out_indices=(3, ))
@@ -201,12 +211,18 @@ def build_simmim_swin(args, size: int, window: int):
                            block_masks(args, size // 32, 0.6, repeat=8))
 
 
-@register_row('mmpretrain_simmim_swin_192', suite='fastmim')
+@register_row(
+    'mmpretrain_simmim_swin_192',
+    suite='fastmim',
+    optim_config='mmpretrain::simmim/simmim_swin-base-w6_8xb256-amp-coslr-100e_in1k-192px.py')
 def build_simmim_swin_192(args):
     return build_simmim_swin(args, 192, 6)
 
 
-@register_row(SIMMIM_REFERENCE_ROW, suite='fastmim')
+@register_row(
+    SIMMIM_REFERENCE_ROW,
+    suite='fastmim',
+    optim_config='mmpretrain::simmim/simmim_swin-base-w6_8xb256-amp-coslr-100e_in1k-192px.py')
 def build_simmim_swin_224(args):
     return build_simmim_swin(args, 224, 7)
 

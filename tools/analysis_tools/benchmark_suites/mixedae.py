@@ -15,7 +15,8 @@ from .pixmim import mae_cfg
 from .registry import register_row, register_suite
 
 REFERENCE_ROW = 'mixedae_ref_mmpretrain_mae'
-register_suite('mixedae', REFERENCE_ROW)
+register_suite('mixedae', REFERENCE_ROW,
+               'configs/mixedae/mixedae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py')
 MODEL_BASE = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', 'mixedae', '_base_',
     'mixedae_vit-base-p16.py')
@@ -36,7 +37,10 @@ def mixedae_cfg(args, **backbone) -> dict:
     return cfg
 
 
-@register_row(REFERENCE_ROW, suite='mixedae')
+@register_row(
+    REFERENCE_ROW,
+    suite='mixedae',
+    optim_config='mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py')
 def build_mmpretrain_mae(args):
     from mmpretrain.registry import MODELS
     return MODELS.build(mae_cfg(args, 'MAE')), images(args)

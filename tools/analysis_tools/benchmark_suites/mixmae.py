@@ -9,7 +9,8 @@ from ._common import images
 from .registry import register_row, register_suite
 
 REFERENCE_ROW = 'mmpretrain_mixmim'
-register_suite('mixmae', REFERENCE_ROW)
+register_suite('mixmae', REFERENCE_ROW,
+               'configs/mixmae/mixmae_swin-base-w14_8xb128-amp-coslr-300e_in1k.py')
 
 
 def swin_arch(args) -> dict:
@@ -56,7 +57,8 @@ def build_ours_group(args):
     return MODELS.build(mixmae_cfg(args, 4, 'group')), images(args)
 
 
-@register_row(REFERENCE_ROW)
+@register_row(
+    REFERENCE_ROW, optim_config='mmpretrain::mixmim/mixmim_mixmim-base_16xb128-coslr-300e_in1k.py')
 def build_mmpretrain_mixmim(args):
     from mmpretrain.registry import MODELS
     arch = swin_arch(args)
@@ -85,7 +87,9 @@ def build_mmpretrain_mixmim(args):
     return model, images(args)
 
 
-@register_row('mmpretrain_simmim')
+@register_row(
+    'mmpretrain_simmim',
+    optim_config='mmpretrain::simmim/simmim_swin-base-w6_8xb256-amp-coslr-100e_in1k-192px.py')
 def build_mmpretrain_simmim(args):
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample

@@ -21,7 +21,10 @@ import torch.nn.functional as F
 from ._common import images
 from .registry import register_row, register_suite
 
-register_suite('mixmae-backbones', 'simmim_style_pvt-l')
+# Both rows of an encoder are ours (the reference is a SimMIM-style step of the same
+# encoder): both train with MixMAE's optimizer settings.
+register_suite('mixmae-backbones', 'simmim_style_pvt-l',
+               'configs/mixmae/mixmae_pvt-large_8xb128-amp-coslr-600e_in1k.py')
 
 # Row suffix (pvt-l: PVT-L, svt-l: Twins-SVT-L, vit-b: ViT-B/16) -> (full-size backbone, mini
 # backbone, output width full / mini).

@@ -10,7 +10,8 @@ from ._common import images, loader
 from .registry import register_row, register_suite
 
 MAE_REFERENCE_ROW = 'mmpretrain_mae_vit-b'
-register_suite('pixmim', MAE_REFERENCE_ROW)
+register_suite('pixmim', MAE_REFERENCE_ROW,
+               'configs/pixmim/pixmim_vit-base-p16_8xb512-amp-coslr-300e_in1k.py')
 
 
 def mae_cfg(args, algorithm: str) -> dict:
@@ -50,7 +51,10 @@ def mae_cfg(args, algorithm: str) -> dict:
             loss=dict(type='PixelReconstructionLoss', criterion='L2')))
 
 
-@register_row(MAE_REFERENCE_ROW, suite='pixmim')
+@register_row(
+    MAE_REFERENCE_ROW,
+    suite='pixmim',
+    optim_config='mmpretrain::mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py')
 def build_mmpretrain_mae(args):
     from mmpretrain.registry import MODELS
     return MODELS.build(mae_cfg(args, 'MAE')), images(args)

@@ -14,7 +14,7 @@ _base_ = ['mmpretrain::mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py']
 custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 
 pretrained = ''
-optim_wrapper = dict(optimizer=dict(lr=1e-3 * 1024 / 256))
+optim_wrapper = dict(optimizer=dict(type='FastAdamW', lr=1e-3 * 1024 / 256))
 
 # Loud loading: a missing or unplaceable encoder weight raises (mixmim_mm LoudPretrainedMixin).
 model = dict(backbone=dict(type='LoudVisionTransformer'))

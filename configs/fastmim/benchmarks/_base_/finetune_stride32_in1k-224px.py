@@ -12,7 +12,7 @@ model = dict(
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3 * 1024 / 256, betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=1e-3 * 1024 / 256, betas=(0.9, 0.999), weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 
 # Cosine without `end`: the Runner ends it at train_cfg.max_epochs, the one thing a config sets.

@@ -49,7 +49,7 @@ test_dataloader = val_dataloader
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=5e-4 * 1024 / 256, betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='FastAdamW', lr=5e-4 * 1024 / 256, betas=(0.9, 0.999), weight_decay=0.05),
     constructor='LearningRateDecayOptimWrapperConstructor',
     # No weight decay on 1-D parameters (norms, biases) and, as in Swin, on the relative
     # position bias tables.

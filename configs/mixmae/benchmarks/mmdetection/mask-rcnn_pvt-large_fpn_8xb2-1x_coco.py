@@ -28,7 +28,7 @@ model = dict(
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-4))
+    optimizer=dict(type='FastAdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-4))
 
 train_dataloader = dict(batch_size=2, num_workers=2)
 auto_scale_lr = dict(base_batch_size=16)

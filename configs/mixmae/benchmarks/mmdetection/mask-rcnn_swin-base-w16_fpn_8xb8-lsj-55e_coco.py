@@ -58,7 +58,7 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     constructor='BackboneLayerDecayOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1),
+    optimizer=dict(type='FastAdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1),
     paramwise_cfg=dict(
         layer_decay_rate=0.85,
         norm_decay_mult=0.,

@@ -16,3 +16,6 @@ custom_imports = dict(imports=['mixmim_mm'], allow_failed_imports=False)
 pretrained = 'work_dirs/mixmae_twins-svt-large_mmseg.pth'
 
 model = dict(backbone=dict(qkv_bias=True, init_cfg=dict(type='Pretrained', checkpoint=pretrained)))
+
+# mmseg's recipe, with the fastest AdamW step the installed torch has (fused where it can).
+optim_wrapper = dict(optimizer=dict(type='FastAdamW'))
