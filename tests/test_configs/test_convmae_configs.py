@@ -62,7 +62,7 @@ def test_pretraining_follows_tables_7_and_8(name, total_batch):
     cfg = load(name)
     assert 8 * cfg.train_dataloader.batch_size == total_batch
     opt = cfg.optim_wrapper.optimizer
-    assert opt.type == 'AdamW' and opt.betas == (0.9, 0.95) and opt.weight_decay == 0.05
+    assert opt.type == 'FastAdamW' and opt.betas == (0.9, 0.95) and opt.weight_decay == 0.05
     assert opt.lr == pytest.approx(1.5e-4 * total_batch / 256)
     warmup, cosine = cfg.param_scheduler
     assert warmup.type == 'LinearLR' and warmup.end == 40
@@ -120,7 +120,7 @@ def test_convmae_linear_probe_follows_table_11():
 def test_lsmae_segmentation_uses_table_12_and_builds():
     cfg = load(SEGMENTATION)
     opt = cfg.optim_wrapper.optimizer
-    assert opt.type == 'AdamW' and opt.lr == 2e-4 and opt.weight_decay == 0.05
+    assert opt.type == 'FastAdamW' and opt.lr == 2e-4 and opt.weight_decay == 0.05
     assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.75
     assert 8 * cfg.train_dataloader.batch_size == 16 and cfg.train_cfg.max_iters == 160000
     assert cfg.model.backbone.drop_path_rate == 0.1

@@ -51,7 +51,7 @@ def test_finetune_config_builds_a_plain_avg_pooled_vit(name):
 def test_ade20k_config_builds_with_the_beit_recipe():
     cfg = load(ADE)
     optimizer = cfg.optim_wrapper.optimizer
-    assert optimizer.type == 'AdamW' and optimizer.lr == 3e-4
+    assert optimizer.type == 'FastAdamW' and optimizer.lr == 3e-4
     assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.65
     assert cfg.train_dataloader.batch_size * 8 == 16 and cfg.train_cfg.max_iters == 160000
     assert cfg.model.backbone.type == 'mmpretrain.LoudVisionTransformer'

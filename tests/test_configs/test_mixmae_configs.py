@@ -58,7 +58,7 @@ def test_table_11_hyperparameters(path):
     cfg = load(path)
     opt = cfg.optim_wrapper
     assert opt.type == 'AmpOptimWrapper'
-    assert opt.optimizer.type == 'AdamW' and opt.optimizer.betas == (0.9, 0.95)
+    assert opt.optimizer.type == 'FastAdamW' and opt.optimizer.betas == (0.9, 0.95)
     assert opt.optimizer.weight_decay == 0.05
     total_batch = 8 * cfg.train_dataloader.batch_size
     assert opt.optimizer.lr == pytest.approx(1.5e-4 * total_batch / 256)

@@ -24,7 +24,7 @@ def cfg():
 def test_table14_settings(cfg):
     assert cfg.custom_imports['imports'] == ['mixmim_mm']
     optimizer = cfg.optim_wrapper.optimizer
-    assert optimizer.type == 'AdamW' and optimizer.lr == 8e-5
+    assert optimizer.type == 'FastAdamW' and optimizer.lr == 8e-5
     assert optimizer.weight_decay == 0.1 and tuple(optimizer.betas) == (0.9, 0.999)
     assert cfg.optim_wrapper.constructor == 'BackboneLayerDecayOptimWrapperConstructor'
     assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.75

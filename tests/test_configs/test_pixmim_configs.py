@@ -67,7 +67,7 @@ def test_pretrain_config_builds_with_table7_settings(name, image_file):
     # Table 7: AdamW, base lr 1.5e-4 at batch 256, wd 0.05, betas (0.9, 0.95), batch 4096,
     # cosine decay after 40 warmup epochs.
     optimizer = cfg.optim_wrapper.optimizer
-    assert optimizer.type == 'AdamW'
+    assert optimizer.type == 'FastAdamW'
     assert optimizer.lr == pytest.approx(1.5e-4 * 4096 / 256)
     assert optimizer.weight_decay == 0.05 and tuple(optimizer.betas) == (0.9, 0.95)
     assert cfg.train_dataloader.batch_size * 8 == 4096
@@ -101,7 +101,7 @@ def test_pretrain_config_builds_with_table7_settings(name, image_file):
 def test_finetune_config_builds_with_table9_settings(name, image_file):
     cfg = load(name)
     optimizer = cfg.optim_wrapper.optimizer
-    assert optimizer.type == 'AdamW' and optimizer.weight_decay == 0.05
+    assert optimizer.type == 'FastAdamW' and optimizer.weight_decay == 0.05
     assert optimizer.lr == pytest.approx(1e-3 * 1024 / 256)
     assert tuple(optimizer.betas) == (0.9, 0.999)
     assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.75
@@ -149,7 +149,7 @@ def test_linear_config_builds_with_table10_settings(image_file):
 def test_segmentation_config_builds_with_table12_settings():
     cfg = load(SEGMENTATION)
     optimizer = cfg.optim_wrapper.optimizer
-    assert optimizer.type == 'AdamW' and optimizer.lr == 2e-4
+    assert optimizer.type == 'FastAdamW' and optimizer.lr == 2e-4
     assert optimizer.weight_decay == 0.05 and tuple(optimizer.betas) == (0.9, 0.999)
     assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.75
     assert cfg.train_dataloader.batch_size * 8 == 16

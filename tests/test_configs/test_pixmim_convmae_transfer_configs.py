@@ -36,7 +36,7 @@ def test_table13_settings(seg_cfg):
     cfg = seg_cfg
     assert cfg.custom_imports['imports'] == ['mixmim_mm']
     opt = cfg.optim_wrapper.optimizer
-    assert opt.type == 'AdamW' and opt.lr == 3e-4 and opt.weight_decay == 0.05
+    assert opt.type == 'FastAdamW' and opt.lr == 3e-4 and opt.weight_decay == 0.05
     assert tuple(opt.betas) == (0.9, 0.999)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.constructor == 'BackboneLayerDecayOptimWrapperConstructor'
@@ -56,7 +56,7 @@ def test_table15_settings(det_cfg):
     cfg = det_cfg
     assert cfg.custom_imports['imports'] == ['mixmim_mm']
     opt = cfg.optim_wrapper.optimizer
-    assert opt.type == 'AdamW' and opt.lr == 1e-4 and opt.weight_decay == 0.1
+    assert opt.type == 'FastAdamW' and opt.lr == 1e-4 and opt.weight_decay == 0.1
     assert tuple(opt.betas) == (0.9, 0.999)
     assert cfg.optim_wrapper.constructor == 'BackboneLayerDecayOptimWrapperConstructor'
     assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.85

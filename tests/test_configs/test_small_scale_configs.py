@@ -43,7 +43,7 @@ def test_shares_the_data_base_schedule_and_monitor(method):
     assert data.batch_size == 32 and data.collate_fn == dict(type='default_collate')
     assert cfg.param_scheduler == mae.param_scheduler and cfg.train_cfg == mae.train_cfg
     assert cfg.optim_wrapper.type == 'MixedPrecisionOptimWrapper'
-    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+    assert cfg.optim_wrapper.optimizer.type == 'FastAdamW'
     # Every method gets the same multiple of its paper's lr (scaled to batch 32).
     paper_lr = {
         'simmim': 2e-4 * 32 / 512,

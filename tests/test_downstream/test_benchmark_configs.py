@@ -143,7 +143,7 @@ def test_table_12_finetuning_settings(path):
     total_batch = 8 * cfg.train_dataloader.batch_size
     opt = cfg.optim_wrapper
     assert total_batch == 1024
-    assert opt.optimizer.type == 'AdamW' and opt.optimizer.betas == (0.9, 0.999)
+    assert opt.optimizer.type == 'FastAdamW' and opt.optimizer.betas == (0.9, 0.999)
     assert opt.optimizer.lr == pytest.approx(5e-4 * total_batch / 256)
     assert opt.optimizer.weight_decay == 0.05
     assert opt.constructor == 'LearningRateDecayOptimWrapperConstructor'
