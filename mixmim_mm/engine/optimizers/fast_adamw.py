@@ -146,47 +146,50 @@ class FastAdamW(torch.optim.AdamW):
         for group in self.param_groups:
             key = self._update_key(group)
             if key is None:
-                alone.append([group])
+                alone.append(group)
             else:
                 buckets.setdefault(key, []).append(group)
-        for groups in [*buckets.values(), *alone]:
-            if len(groups) == 1 and self._update_key(groups[0]) is None:
-                self._step_groups_one_by_one(groups)
-                continue
-            lists = dict(
-                params_with_grad=[],
-                grads=[],
-                exp_avgs=[],
-                exp_avg_sqs=[],
-                max_exp_avg_sqs=[],
-                state_steps=[])
-            has_complex = False
-            for group in groups:
-                has_complex |= bool(self._init_group(group, *lists.values()))
-            if not lists['params_with_grad']:
-                continue
-            group = groups[0]
-            adam(
-                *lists.values(),
-                amsgrad=group['amsgrad'],
-                has_complex=has_complex,
-                beta1=group['betas'][0],
-                beta2=group['betas'][1],
-                lr=group['lr'],
-                weight_decay=group['weight_decay'],
-                eps=group['eps'],
-                maximize=group['maximize'],
-                foreach=group['foreach'],
-                capturable=group['capturable'],
-                differentiable=group['differentiable'],
-                fused=group['fused'],
-                grad_scale=getattr(self, 'grad_scale', None),
-                found_inf=getattr(self, 'found_inf', None),
-                decoupled_weight_decay=group['decoupled_weight_decay'])
+        for groups in buckets.values():
+            self._update_together(groups)
+        if alone:
+            self._torch_step(alone)
         return loss
 
-    def _step_groups_one_by_one(self, groups: List[dict]) -> None:
-        # torch's own step over just these groups.
+    def _update_together(self, groups: List[dict]) -> None:
+        """One ``adam()`` call over the parameters of ``groups`` (equal options)."""
+        lists = dict(
+            params_with_grad=[],
+            grads=[],
+            exp_avgs=[],
+            exp_avg_sqs=[],
+            max_exp_avg_sqs=[],
+            state_steps=[])
+        has_complex = False
+        for group in groups:
+            has_complex |= bool(self._init_group(group, *lists.values()))
+        if not lists['params_with_grad']:
+            return
+        group = groups[0]
+        adam(
+            *lists.values(),
+            amsgrad=group['amsgrad'],
+            has_complex=has_complex,
+            beta1=group['betas'][0],
+            beta2=group['betas'][1],
+            lr=group['lr'],
+            weight_decay=group['weight_decay'],
+            eps=group['eps'],
+            maximize=group['maximize'],
+            foreach=group['foreach'],
+            capturable=group['capturable'],
+            differentiable=group['differentiable'],
+            fused=group['fused'],
+            grad_scale=getattr(self, 'grad_scale', None),
+            found_inf=getattr(self, 'found_inf', None),
+            decoupled_weight_decay=group['decoupled_weight_decay'])
+
+    def _torch_step(self, groups: List[dict]) -> None:
+        """torch's own step over just ``groups`` (those that cannot be merged)."""
         all_groups = self.param_groups
         self.param_groups = groups
         try:

@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmpretrain.models import VisionTransformer
 from torch import nn
@@ -62,7 +63,6 @@ def build(model, optimizer_type, grouping=LAYER_DECAY, **optimizer_kwargs):
     optimizer = dict(type=optimizer_type, lr=1e-2, weight_decay=0.05, betas=(0.9, 0.999))
     optimizer.update(optimizer_kwargs)
     cfg = dict(optimizer=optimizer, **grouping)
-    from mmengine.registry import DefaultScope
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return build_optim_wrapper(model, cfg)
 
