@@ -7,6 +7,7 @@ from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
 from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
@@ -39,15 +40,32 @@ def _cpu_flags() -> Optional[set]:
     return None
 
 
+def _bf16_attention_runs() -> bool:
+    """Whether bf16 ``scaled_dot_product_attention`` (forward and backward) runs here.
+
+    Its CPU flash kernel packs bf16 for AVX-512 from the CPU's flags while the dispatched
+    kernels follow ``ATEN_CPU_CAPABILITY``; with that set below AVX-512 on an AVX-512 CPU it
+    raises from 64 tokens on (torch 2.14).
+    """
+    q = torch.zeros(1, 1, 64, 16, requires_grad=True)
+    try:
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            F.scaled_dot_product_attention(q, q, q).float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=None)
 def cpu_bf16_support() -> Tuple[bool, str]:
     """Whether bf16 autocast is worth using on this CPU, and why (for the log).
 
-    Three checks, each cheap: oneDNN (the library behind CPU bf16 matrix products) is built in
+    Four checks, each cheap: oneDNN (the library behind CPU bf16 matrix products) is built in
     and has bf16 kernels for this CPU; where the CPU's flags can be read, it has native bf16
     dot-product instructions (``avx512_bf16``/``amx_bf16`` on x86, ``bf16`` on Arm), since
-    emulated bf16 is slower than fp32; and a small matrix product under autocast runs in bf16
-    and matches fp32 within bf16's rounding.
+    emulated bf16 is slower than fp32; a small matrix product under autocast runs in bf16
+    and matches fp32 within bf16's rounding; and bf16 attention runs forward and backward
+    (:func:`_bf16_attention_runs`).
 
     Returns:
         tuple[bool, str]: ``(supported, reason)``.
@@ -67,6 +85,9 @@ def cpu_bf16_support() -> Tuple[bool, str]:
     if product.dtype != torch.bfloat16 or not torch.allclose(
             product.float(), a @ b, atol=0.25, rtol=2**-6):
         return False, 'a bf16 matrix product under CPU autocast failed its check'
+    if not _bf16_attention_runs():
+        return False, ("torch's bf16 attention kernel fails on this CPU with its dispatch "
+                       '(ATEN_CPU_CAPABILITY below the CPU\'s instruction set?)')
     return True, 'the CPU has native bf16 instructions'
 
 

@@ -215,10 +215,29 @@ def test_support_check_wants_native_bf16_instructions(monkeypatch):
 def test_support_check_passes_with_native_bf16(monkeypatch):
     mp.cpu_bf16_support.cache_clear()
     monkeypatch.setattr(mp, '_cpu_flags', lambda: {'avx512f', 'avx512_bf16'})
+    monkeypatch.setattr(mp, '_bf16_attention_runs', lambda: True)
     try:
         assert mp.cpu_bf16_support()[0]
     finally:
         mp.cpu_bf16_support.cache_clear()
+
+
+@pytest.mark.skipif(
+    not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+    reason='oneDNN has no bf16 kernels for this CPU')
+def test_support_check_refuses_when_bf16_attention_fails(monkeypatch):
+    mp.cpu_bf16_support.cache_clear()
+    monkeypatch.setattr(mp, '_cpu_flags', lambda: {'avx512f', 'avx512_bf16'})
+
+    def failing(*args, **kwargs):
+        raise RuntimeError('pack_vnni2 is only supported when avx512 is supported')
+
+    monkeypatch.setattr(mp.F, 'scaled_dot_product_attention', failing)
+    try:
+        supported, reason = mp.cpu_bf16_support()
+    finally:
+        mp.cpu_bf16_support.cache_clear()
+    assert not supported and 'attention' in reason
 
 
 class _Recorder(Hook):
