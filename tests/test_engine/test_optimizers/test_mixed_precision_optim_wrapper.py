@@ -199,13 +199,18 @@ def test_with_a_gpu_it_is_amp_optim_wrapper(monkeypatch, logged):
     assert 'loss_scaler' in wrapper.state_dict()
 
 
-def test_support_check_wants_native_bf16_instructions(monkeypatch):
+def check_support(monkeypatch, flags):
+    """``cpu_bf16_support()`` on a CPU with these flags, uncached."""
     mp.cpu_bf16_support.cache_clear()
-    monkeypatch.setattr(mp, '_cpu_flags', lambda: {'avx2', 'avx512f', 'avx512bw'})
+    monkeypatch.setattr(mp, '_cpu_flags', lambda: flags)
     try:
-        supported, reason = mp.cpu_bf16_support()
+        return mp.cpu_bf16_support()
     finally:
         mp.cpu_bf16_support.cache_clear()
+
+
+def test_support_check_wants_native_bf16_instructions(monkeypatch):
+    supported, reason = check_support(monkeypatch, {'avx2', 'avx512f', 'avx512bw'})
     assert not supported and 'native bf16' in reason
 
 
@@ -213,30 +218,20 @@ def test_support_check_wants_native_bf16_instructions(monkeypatch):
     not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
     reason='oneDNN has no bf16 kernels for this CPU')
 def test_support_check_passes_with_native_bf16(monkeypatch):
-    mp.cpu_bf16_support.cache_clear()
-    monkeypatch.setattr(mp, '_cpu_flags', lambda: {'avx512f', 'avx512_bf16'})
     monkeypatch.setattr(mp, '_bf16_attention_runs', lambda: True)
-    try:
-        assert mp.cpu_bf16_support()[0]
-    finally:
-        mp.cpu_bf16_support.cache_clear()
+    assert check_support(monkeypatch, {'avx512f', 'avx512_bf16'})[0]
 
 
 @pytest.mark.skipif(
     not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
     reason='oneDNN has no bf16 kernels for this CPU')
 def test_support_check_refuses_when_bf16_attention_fails(monkeypatch):
-    mp.cpu_bf16_support.cache_clear()
-    monkeypatch.setattr(mp, '_cpu_flags', lambda: {'avx512f', 'avx512_bf16'})
 
     def failing(*args, **kwargs):
         raise RuntimeError('pack_vnni2 is only supported when avx512 is supported')
 
     monkeypatch.setattr(mp.F, 'scaled_dot_product_attention', failing)
-    try:
-        supported, reason = mp.cpu_bf16_support()
-    finally:
-        mp.cpu_bf16_support.cache_clear()
+    supported, reason = check_support(monkeypatch, {'avx512f', 'avx512_bf16'})
     assert not supported and 'attention' in reason
 
 
