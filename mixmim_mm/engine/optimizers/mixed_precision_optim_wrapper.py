@@ -40,6 +40,11 @@ def _cpu_flags() -> Optional[set]:
     return None
 
 
+def _onednn_has_bf16() -> bool:
+    """Whether oneDNN is built in and has bf16 kernels for this CPU."""
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
 def _bf16_attention_runs() -> bool:
     """Whether bf16 ``scaled_dot_product_attention`` (forward and backward) runs here.
 
@@ -70,7 +75,7 @@ def cpu_bf16_support() -> Tuple[bool, str]:
     Returns:
         tuple[bool, str]: ``(supported, reason)``.
     """
-    if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+    if not _onednn_has_bf16():
         return False, 'oneDNN has no bf16 kernels for this CPU'
     flags = _cpu_flags()
     if flags is not None and not flags & _NATIVE_BF16_FLAGS:
