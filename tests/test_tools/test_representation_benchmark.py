@@ -2,6 +2,7 @@
 pretrains, is scored frozen (kNN, linear probe) against its random initialisation, and the
 fine-tune runs for the methods asked; JSON, Markdown and PNG are written."""
 import json
+import os
 import os.path as osp
 import runpy
 
@@ -114,3 +115,12 @@ def test_resume_runs_only_the_missing_seed_and_fine_tunes_only_the_seeds_asked(
     import torch
     saved = torch.load(str(features))
     assert saved['train'].shape[0] == 128 and saved['val'].shape[0] == 16
+
+
+def test_the_speed_probe_times_an_epoch_and_writes_no_checkpoint(tool, data, tmp_path):
+    args = tool['parse_args'](['--data', data, '--minutes', '1', '--work-dir', str(tmp_path)])
+    per_epoch = tool['seconds_per_epoch']('mae', args)
+    # 128 images in batches of 32: four iterations of a ViT-mini at 128 px, far from a minute.
+    assert 0 < per_epoch < 60
+    written = [f for _, _, files in os.walk(str(tmp_path)) for f in files]
+    assert not [f for f in written if f.endswith('.pth')]
