@@ -2,8 +2,8 @@
 # methods train under the same rules: AdamW with the method's paper betas and weight decay,
 # lr = paper base lr x batch / 256 x 48 (the same x48 for every method: encoders of about
 # 1M parameters train for minutes, not hundreds of epochs; x48 puts the MAE-style base lr
-# 1.5e-4 at 9e-4 for batch 32, about the 1e-3 of the demo's mini MixMAE recipe, and every
-# method learned more in a 5-minute run than at x16), half an epoch of warm-up (so a
+# 1.5e-4 at 9e-4 for batch 32, about the 1e-3 of the demo's mini MixMAE recipe; README,
+# "The shared recipe", compares it with x16), half an epoch of warm-up (so a
 # 1-epoch run keeps both phases), cosine to 0.
 # bf16 autocast on a CPU that has it (tools/train.py), fp16 AMP on a GPU.
 # A config sets `optim_wrapper.optimizer.lr` (and betas/weight decay if its paper differs).
