@@ -51,6 +51,7 @@ METHODS = {
 }
 EVAL_SIZE = 128
 QUICK_EPOCHS = 1
+PROBE_ITERS = 48  # iterations of the --minutes speed probe
 
 
 def parse_args(argv=None):
@@ -139,12 +140,12 @@ def pretrain_config(method, seed, epochs, args):
 
 
 def seconds_per_epoch(method, args):
-    """Measure a method's training speed: the median iteration time of the last 24 of 48
-    iterations (the first ones pay for worker start-up and kernel selection, and counting them
-    overstated an epoch by half on a 2-core AMD EPYC)."""
+    """Measure a method's training speed: the median time of the second half of
+    ``PROBE_ITERS`` iterations (the first iterations are slower; counting them overstated an
+    epoch by half on a 2-core AMD EPYC)."""
     from mmengine.runner import Runner
     cfg = pretrain_config(method, 0, 1, args)
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=48)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=PROBE_ITERS)
     cfg.param_scheduler = []
     cfg.custom_hooks = [h for h in cfg.custom_hooks if h.type != 'KNNEvalHook']
     cfg.default_hooks.checkpoint = None
@@ -152,7 +153,7 @@ def seconds_per_epoch(method, args):
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
     runner.train()
-    times = runner.message_hub.get_scalar('train/time').data[0][-24:]
+    times = runner.message_hub.get_scalar('train/time').data[0][-(PROBE_ITERS // 2):]
     return statistics.median(times) * len(runner.train_dataloader)
 
 
