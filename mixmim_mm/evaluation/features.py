@@ -1,6 +1,6 @@
 """Pooled features of a pretrained backbone on labelled images, for kNN and linear probing."""
 import inspect
-from typing import Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 import torch
 from mmengine.dataset import default_collate
@@ -85,8 +85,9 @@ def pooled_features(backbone: torch.nn.Module, inputs: torch.Tensor) -> torch.Te
 
 
 @torch.no_grad()
-def encode(model: torch.nn.Module, loader: DataLoader) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Features and labels of every sample of ``loader``, through the model's own data
+def encode(model: torch.nn.Module, loader: Iterable) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Features and labels of every sample of ``loader`` (a loader such as
+    :func:`labelled_loader`'s or a list of its batches), through the model's own data
     preprocessor and its backbone (see :func:`pooled_features`), in eval mode; the model's
     mode is restored afterwards.
 

@@ -119,8 +119,33 @@ def test_resume_runs_only_the_missing_seed_and_fine_tunes_only_the_seeds_asked(
 
 def test_the_speed_probe_times_an_epoch_and_writes_no_checkpoint(tool, data, tmp_path):
     args = tool['parse_args'](['--data', data, '--minutes', '1', '--work-dir', str(tmp_path)])
-    per_epoch = tool['seconds_per_epoch']('mae', args)
+    setup_s, epoch_s = tool['seconds_per_epoch']('mae', args)
     # 128 images in batches of 32: four iterations of a ViT-mini at 128 px, far from a minute.
-    assert 0 < per_epoch < 60
+    assert 0 < epoch_s < 60 and setup_s >= 0
     written = [f for _, _, files in os.walk(str(tmp_path)) for f in files]
     assert not [f for f in written if f.endswith('.pth')]
+
+
+def test_the_budget_pays_the_setup_once_and_runs_at_least_one_epoch(tool):
+    assert tool['epochs_in_budget'](5, setup_s=20, epoch_s=20) == 14
+    assert tool['epochs_in_budget'](5, setup_s=0, epoch_s=20) == 15
+    assert tool['epochs_in_budget'](0.1, setup_s=20, epoch_s=20) == 1
+
+
+@pytest.mark.parametrize('cache_gb', [4.0, 0.0])
+def test_cached_and_streamed_evaluation_images_give_the_same_features(tool, data, cache_gb):
+    # Cached batches are reused by every model of a run: no preprocessor may change them.
+    import torch
+    from mmengine.config import Config
+
+    from mixmim_mm.evaluation.features import encode, labelled_loader
+    batches = tool['eval_batches'](data, 'val', cache_gb)
+    assert isinstance(batches, list) == (cache_gb > 0)
+    streamed = labelled_loader(data, 'val', 128, batch_size=128)
+    for method in ('mixmae', 'mae'):
+        cfg = Config.fromfile(osp.join(REPO_ROOT, tool['METHODS'][method]))
+        model = tool['random_init_model'](cfg, 0)
+        for _ in range(2):
+            features, labels = encode(model, batches)
+            expected, expected_labels = encode(model, streamed)
+            assert torch.equal(features, expected) and torch.equal(labels, expected_labels)

@@ -11,14 +11,16 @@ end-to-end fine-tune, each against the same network at random initialisation.
   the rules of ``configs/_base_/schedules/small-scale_*.py``; nothing here changes a method's
   recipe, only the data root, the seed and the budget.
 * Budget: ``--epochs N`` for every method, or ``--minutes M``: the whole epochs of each method
-  that fit M minutes at its speed measured on this machine (a short probe run first).
+  that fit M minutes at its speed measured on this machine (a short probe run first, which
+  also measures the run's one-off setup).
 * Pretraining runs through ``tools/train.py``'s preparation (bf16 autocast where the CPU has
   it, ``--fp32`` to force fp32) and MMPretrain's Runner, with ``KNNEvalHook`` logging kNN top-1
   on a 1000/500-image subset after every epoch; its time is left out of ``pretrain_s``.
 * Frozen features: pooled outputs of the backbone's unmasked forward at 128 px (short side,
   centre crop) on the whole ``meta/train.txt`` / ``meta/val.txt`` splits; kNN is DINO's
   (cosine, k = 20, vote weights exp(cos / 0.07)); the linear probe is a multinomial logistic
-  regression on standardised features (``mixmim_mm.evaluation``).
+  regression on standardised features (``mixmim_mm.evaluation``). The evaluation images are
+  decoded once per run and kept in memory (``--eval-cache-gb``).
 * Fine-tuning (``--finetune-epochs``, for ``--finetune-methods``): MMPretrain's
   ``ImageClassifier`` with the pretrained encoder loaded by the loud ``Pretrained`` init (every
   encoder weight must load), against the same recipe from random initialisation.
@@ -51,7 +53,8 @@ METHODS = {
 }
 EVAL_SIZE = 128
 QUICK_EPOCHS = 1
-PROBE_ITERS = 48  # iterations of the --minutes speed probe
+PROBE_ITERS = 96  # iterations of the --minutes speed probe
+PROBE_TIMED = 64  # its last iterations, whose mean times an epoch
 
 
 def parse_args(argv=None):
@@ -92,6 +95,12 @@ def parse_args(argv=None):
         action='store_true',
         help='keep the rows already in --out and run only the missing method/seed pairs')
     parser.add_argument('--fp32', action='store_true', help='train in fp32 everywhere')
+    parser.add_argument(
+        '--eval-cache-gb',
+        type=float,
+        default=4.0,
+        help='keep the decoded evaluation images in memory when they take at most this '
+        'many GB (every method then encodes them without decoding again; 0: never)')
     parser.add_argument(
         '--complexity',
         action='store_true',
@@ -140,9 +149,14 @@ def pretrain_config(method, seed, epochs, args):
 
 
 def seconds_per_epoch(method, args):
-    """Measure a method's training speed: the median time of the second half of
-    ``PROBE_ITERS`` iterations (the first iterations are slower; counting them overstated an
-    epoch by half on a 2-core AMD EPYC)."""
+    """Measure a method's training speed on this machine: ``(setup_s, epoch_s)``.
+
+    ``epoch_s`` is the mean iteration time of the last ``PROBE_TIMED`` of ``PROBE_ITERS``
+    iterations times the iterations of an epoch (the first iterations are slower: counting
+    them overstated an epoch by half on a 2-core AMD EPYC; a median instead of the mean
+    understated the epochs with occasional slow iterations); ``setup_s`` is what the run
+    spends outside its iterations (building the loop, optimizer and data workers), paid once.
+    """
     from mmengine.runner import Runner
     cfg = pretrain_config(method, 0, 1, args)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=PROBE_ITERS)
@@ -152,9 +166,17 @@ def seconds_per_epoch(method, args):
     cfg.work_dir = osp.join(args.work_dir, 'speed_probe', method)
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
     runner.train()
-    times = runner.message_hub.get_scalar('train/time').data[0][-(PROBE_ITERS // 2):]
-    return statistics.median(times) * len(runner.train_dataloader)
+    wall = time.perf_counter() - start
+    times = runner.message_hub.get_scalar('train/time').data[0]
+    setup = max(0.0, wall - sum(times))
+    return setup, statistics.mean(times[-PROBE_TIMED:]) * len(runner.train_dataloader)
+
+
+def epochs_in_budget(minutes, setup_s, epoch_s):
+    """Whole epochs that fit ``minutes`` after the one-off setup (at least one)."""
+    return max(1, int((minutes * 60 - setup_s) // epoch_s))
 
 
 # Pretraining backbone -> the classification backbone that takes its weights through the loud
@@ -297,6 +319,25 @@ def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_di
 
 
 # ----------------------------------------------------------------------------- stages
+
+SPLITS = ('train', 'val')
+
+
+def eval_batches(data, split, cache_gb):
+    """The batches of a split in the evaluation view: decoded once and kept in memory when
+    they fit ``cache_gb`` (every model of the run encodes the same images, and decoding in
+    worker processes beside the encoder slowed it by a third on 2 cores), else a loader
+    that decodes them for every model."""
+    from mixmim_mm.evaluation.features import labelled_loader
+    loader = labelled_loader(data, split, EVAL_SIZE, batch_size=128)
+    size_gb = len(loader.dataset) * 3 * EVAL_SIZE**2 / 1e9
+    if size_gb > cache_gb:
+        print(
+            f'[eval] {split}: {size_gb:.1f} GB of images, more than --eval-cache-gb '
+            f'{cache_gb}: decoded again for every model',
+            flush=True)
+        return loader
+    return list(loader)
 
 
 def frozen_scores(model, loaders, features_file):
@@ -521,28 +562,28 @@ def main(argv=None):
     if args.complexity:
         print(complexity_table(args.methods))
         return []
-    from mixmim_mm.evaluation.features import labelled_loader
     os.makedirs(args.work_dir, exist_ok=True)
     torch.set_num_threads(torch.get_num_threads())
-    loaders = {
-        split: labelled_loader(args.data, split, EVAL_SIZE, batch_size=128)
-        for split in ('train', 'val')
-    }
+    loaders = {split: eval_batches(args.data, split, args.eval_cache_gb) for split in SPLITS}
     rows = []
     if args.resume and osp.isfile(args.out):
         with open(args.out) as f:
             rows = json.load(f)
+    # Once, before any training: the configs as they are when the run starts.
+    args.complexity_md = complexity_table(
+        dict.fromkeys([r['method']
+                       for r in rows if r['method'] != 'random_init'] + list(args.methods)))
     for method in args.methods:
         done = {r['seed']: r for r in rows if r['method'] == method}
         epochs = args.epochs
         if done and epochs is None:  # the budget in epochs is the one already measured
             epochs = next(iter(done.values()))['epochs']
         if epochs is None:
-            per_epoch = seconds_per_epoch(method, args)
-            epochs = max(1, int(args.minutes * 60 // per_epoch))
+            setup_s, epoch_s = seconds_per_epoch(method, args)
+            epochs = epochs_in_budget(args.minutes, setup_s, epoch_s)
             print(
-                f'[{method}] {per_epoch:.1f} s per epoch: {epochs} epochs in '
-                f'{args.minutes} min',
+                f'[{method}] {epoch_s:.1f} s per epoch, {setup_s:.1f} s setup: {epochs} '
+                f'epochs in {args.minutes} min',
                 flush=True)
         for seed in args.seeds:
             if seed in done:
@@ -566,8 +607,7 @@ def _write(rows, args):
     stem = osp.splitext(args.out)[0]
     with open(stem + '.md', 'w') as f:
         f.write(markdown_table(rows, args))
-        f.write('\n' + complexity_table(
-            dict.fromkeys(r['method'] for r in rows if r['method'] != 'random_init')))
+        f.write('\n' + args.complexity_md)
     plot_curves(rows, stem + '.png')
 
 
