@@ -153,9 +153,10 @@ def seconds_per_epoch(method, args):
 
     ``epoch_s`` is the mean iteration time of the last ``PROBE_TIMED`` of ``PROBE_ITERS``
     iterations times the iterations of an epoch (the first iterations are slower: counting
-    them overstated an epoch by half on a 2-core AMD EPYC; a median instead of the mean
-    understated the epochs with occasional slow iterations); ``setup_s`` is what the run
-    spends outside its iterations (building the loop, optimizer and data workers), paid once.
+    them overstated an epoch by half on a 2-core AMD EPYC; the mean, not the median, so that
+    occasional slow iterations count); ``setup_s`` is what the run spends outside its
+    iterations (building the loop, optimizer and data workers), paid once. On a shared
+    virtual machine an epoch still varies by about a tenth from one run to the next.
     """
     from mmengine.runner import Runner
     cfg = pretrain_config(method, 0, 1, args)
