@@ -321,8 +321,6 @@ def finetune_config(pretrain_cfg, checkpoint, num_classes, seed, epochs, work_di
 
 # ----------------------------------------------------------------------------- stages
 
-SPLITS = ('train', 'val')
-
 
 def eval_batches(data, split, cache_gb):
     """The batches of a split in the evaluation view: decoded once and kept in memory when
@@ -565,13 +563,16 @@ def main(argv=None):
         return []
     os.makedirs(args.work_dir, exist_ok=True)
     torch.set_num_threads(torch.get_num_threads())
-    loaders = {split: eval_batches(args.data, split, args.eval_cache_gb) for split in SPLITS}
+    loaders = {
+        split: eval_batches(args.data, split, args.eval_cache_gb)
+        for split in ('train', 'val')
+    }
     rows = []
     if args.resume and osp.isfile(args.out):
         with open(args.out) as f:
             rows = json.load(f)
     # Once, before any training: the configs as they are when the run starts.
-    args.complexity_md = complexity_table(
+    complexity_md = complexity_table(
         dict.fromkeys([r['method']
                        for r in rows if r['method'] != 'random_init'] + list(args.methods)))
     for method in args.methods:
@@ -596,19 +597,19 @@ def main(argv=None):
                 ', '.join(f"{r['method']}: kNN {100 * r['knn_top1']:.1f} linear "
                           f"{100 * r['linear_top1']:.1f}" for r in new),
                 flush=True)
-            _write(rows, args)
+            _write(rows, args, complexity_md)
     print(markdown_table(rows, args))
     return rows
 
 
-def _write(rows, args):
+def _write(rows, args, complexity_md):
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(rows, f, indent=1)
     stem = osp.splitext(args.out)[0]
     with open(stem + '.md', 'w') as f:
         f.write(markdown_table(rows, args))
-        f.write('\n' + args.complexity_md)
+        f.write('\n' + complexity_md)
     plot_curves(rows, stem + '.png')
 
 
