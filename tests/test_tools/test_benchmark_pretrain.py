@@ -3,6 +3,7 @@ import importlib
 import importlib.util
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -469,6 +470,39 @@ def test_ours_steps_with_the_fused_adamw_and_mmpretrain_with_its_own(bench):
     assert bench.optimizer_name(forced) == 'FastAdamW (loop)'
 
 
+def _event(*names):
+    """A profiler event called by ``names[1:]`` (innermost first), as ``cpu_parent`` links."""
+    event = None
+    for name in reversed(names):
+        event = SimpleNamespace(name=name, cpu_parent=event)
+    return event
+
+
+def test_profile_tells_casts_from_layout_copies_and_forward_from_backward(bench):
+    gemm, optimizer, cast_fwd, cast_bwd, layout, other = range(len(bench.PROFILE_CATEGORIES))
+    backward = 'autograd::engine::evaluate_function: ToCopyBackward0'
+    cases = {
+        ('aten::copy_', 'aten::_to_copy', 'aten::to', 'aten::linear'):
+        cast_fwd,
+        ('aten::to', 'aten::linear'):
+        cast_fwd,
+        ('aten::copy_', 'aten::_to_copy', 'aten::to', 'ToCopyBackward0', backward):
+        cast_bwd,
+        ('aten::copy_', 'aten::clone', 'aten::contiguous', 'aten::matmul'):
+        layout,
+        ('aten::copy_', 'aten::clone', 'aten::reshape', 'ViewBackward0', 'autograd::engine::evaluate_function: ViewBackward0'):
+        layout,
+        ('aten::copy_', 'aten::_to_copy', 'Optimizer.step#FastAdamW.step'):
+        optimizer,
+        ('aten::mm', 'aten::linear'):
+        gemm,
+        ('aten::gelu', ):
+        other,
+    }
+    for names, category in cases.items():
+        assert bench.profile_category(_event(*names)) == category, names
+
+
 @pytest.mark.slow
 def test_profile_splits_the_step_into_gemms_optimizer_casts_and_the_rest(bench):
     args = bench.parse_args([
@@ -478,8 +512,15 @@ def test_profile_splits_the_step_into_gemms_optimizer_casts_and_the_rest(bench):
     ])
     table = bench.profile_row(args)
     rows = [line.split('|') for line in table.splitlines() if line.startswith('| ')]
-    shares = {r[1].strip(): float(r[3].strip().rstrip('%')) for r in rows[:5] if '%' in r[3]}
+    categories = len(bench.PROFILE_CATEGORIES)
+    ms = {r[1].strip(): float(r[2]) for r in rows[:categories + 1] if '%' in r[3]}
+    shares = {
+        r[1].strip(): float(r[3].strip().rstrip('%'))
+        for r in rows[:categories + 1] if '%' in r[3]
+    }
     assert set(shares) == set(bench.PROFILE_CATEGORIES)
     assert 97 <= sum(shares.values()) <= 103  # rounded to whole percent
-    assert all(share > 0 for share in shares.values())
+    gemm, optimizer, cast_fwd, cast_bwd, _, other = bench.PROFILE_CATEGORIES
+    # bf16 autocast casts the fp32 weights in forward and their bf16 gradients in backward.
+    assert all(ms[name] > 0 for name in (gemm, optimizer, cast_fwd, cast_bwd, other))
     assert 'FastAdamW (fused)' in table and 'bf16' in table

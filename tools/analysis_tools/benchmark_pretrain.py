@@ -57,8 +57,8 @@ in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the refe
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --precision fp32 bf16
 
 Profile (``--profile ROW``): runs ``--steps`` steps of one row under ``torch.profiler`` in this
-process and prints how the step splits into GEMMs, the optimizer step, autocast casts and the
-rest, with the heaviest ops; ``--optimizer-impl loop`` forces the per-parameter AdamW loop (what
+process and prints how the step splits into GEMMs, the optimizer step, dtype casts (forward and
+backward), layout copies and the rest, with the heaviest ops; ``--optimizer-impl loop`` forces the per-parameter AdamW loop (what
 MMPretrain's configs run on a CPU) for a before/after comparison::
 
     python tools/analysis_tools/benchmark_pretrain.py --profile ours_group_4img \\
@@ -309,26 +309,36 @@ def run_row(args) -> dict:
 
 # --profile: how the step's time splits. Ops are matched by name on their self time; the
 # optimizer is everything inside torch's ``Optimizer.step#...`` record (whatever it calls).
+# A copy is a dtype cast when it runs inside ``_to_copy`` (autocast's casts and their
+# backward), a layout copy otherwise (``contiguous``, ``reshape``, ``clone``).
 PROFILE_GEMM_OPS = ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm', 'aten::convolution',
                     'aten::mkldnn_convolution', 'aten::_convolution', 'aten::convolution_backward',
                     'aten::_scaled_dot_product')
-PROFILE_CAST_OPS = ('aten::copy_', 'aten::_to_copy', 'aten::to')
+PROFILE_COPY_OPS = ('aten::copy_', 'aten::_to_copy', 'aten::to')
 PROFILE_CATEGORIES = ('GEMMs (mm, addmm, bmm, convolution, SDPA)', 'optimizer step',
-                      'casts (copy_, _to_copy, to)', 'other')
+                      'dtype casts in forward (e.g. fp32 weights to bf16)',
+                      'dtype casts in backward (e.g. bf16 gradients to fp32)',
+                      'layout copies (contiguous, reshape, clone)', 'other')
 
 
 def profile_category(event) -> int:
     """Index into ``PROFILE_CATEGORIES`` of one profiler event (by its self time)."""
+    callers = []
     parent = event
     while parent is not None:
         if parent.name.startswith('Optimizer.step#'):
             return 1
+        callers.append(parent.name)
         parent = parent.cpu_parent
     if event.name.startswith(PROFILE_GEMM_OPS):
         return 0
-    if event.name in PROFILE_CAST_OPS:
-        return 2
-    return 3
+    if event.name not in PROFILE_COPY_OPS:
+        return 5
+    if event.name != 'aten::to' and 'aten::_to_copy' not in callers:
+        return 4
+    # The autograd engine runs every backward function under a record of its own name.
+    in_backward = any(name.startswith('autograd::engine::') for name in callers)
+    return 3 if in_backward else 2
 
 
 def profile_row(args) -> str:
@@ -544,7 +554,7 @@ def parse_args(argv=None):
         '--profile',
         metavar='ROW',
         help='profile --steps train steps of ROW (in --precision, the first given) in this '
-        'process and print where the step goes: GEMMs, optimizer step, casts, other')
+        'process and print where the step goes: GEMMs, optimizer step, casts, copies, other')
     parser.add_argument('--out', help='write the rows as a JSON list to this file')
     parser.add_argument('--row', help=argparse.SUPPRESS)  # internal: run one row here
     args = parser.parse_args(argv)
