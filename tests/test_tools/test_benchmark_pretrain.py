@@ -480,26 +480,20 @@ def _event(*names):
 
 def test_profile_tells_casts_from_layout_copies_and_forward_from_backward(bench):
     gemm, optimizer, cast_fwd, cast_bwd, layout, other = range(len(bench.PROFILE_CATEGORIES))
-    backward = 'autograd::engine::evaluate_function: ToCopyBackward0'
-    cases = {
-        ('aten::copy_', 'aten::_to_copy', 'aten::to', 'aten::linear'):
-        cast_fwd,
-        ('aten::to', 'aten::linear'):
-        cast_fwd,
-        ('aten::copy_', 'aten::_to_copy', 'aten::to', 'ToCopyBackward0', backward):
-        cast_bwd,
-        ('aten::copy_', 'aten::clone', 'aten::contiguous', 'aten::matmul'):
-        layout,
-        ('aten::copy_', 'aten::clone', 'aten::reshape', 'ViewBackward0', 'autograd::engine::evaluate_function: ViewBackward0'):
-        layout,
-        ('aten::copy_', 'aten::_to_copy', 'Optimizer.step#FastAdamW.step'):
-        optimizer,
-        ('aten::mm', 'aten::linear'):
-        gemm,
-        ('aten::gelu', ):
-        other,
-    }
-    for names, category in cases.items():
+    backward = 'autograd::engine::evaluate_function: '
+    cases = [
+        (('aten::copy_', 'aten::_to_copy', 'aten::to', 'aten::linear'), cast_fwd),
+        (('aten::to', 'aten::linear'), cast_fwd),
+        (('aten::copy_', 'aten::_to_copy', 'aten::to', 'ToCopyBackward0',
+          backward + 'ToCopyBackward0'), cast_bwd),
+        (('aten::copy_', 'aten::clone', 'aten::contiguous', 'aten::matmul'), layout),
+        (('aten::copy_', 'aten::clone', 'aten::reshape', 'ViewBackward0',
+          backward + 'ViewBackward0'), layout),
+        (('aten::copy_', 'aten::_to_copy', 'Optimizer.step#FastAdamW.step'), optimizer),
+        (('aten::mm', 'aten::linear'), gemm),
+        (('aten::gelu', ), other),
+    ]
+    for names, category in cases:
         assert bench.profile_category(_event(*names)) == category, names
 
 

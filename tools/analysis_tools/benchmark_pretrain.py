@@ -58,8 +58,9 @@ in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the refe
 
 Profile (``--profile ROW``): runs ``--steps`` steps of one row under ``torch.profiler`` in this
 process and prints how the step splits into GEMMs, the optimizer step, dtype casts (forward and
-backward), layout copies and the rest, with the heaviest ops; ``--optimizer-impl loop`` forces the per-parameter AdamW loop (what
-MMPretrain's configs run on a CPU) for a before/after comparison::
+backward), layout copies and the rest, with the heaviest ops; ``--optimizer-impl loop`` forces
+the per-parameter AdamW loop (what MMPretrain's configs run on a CPU) for a before/after
+comparison::
 
     python tools/analysis_tools/benchmark_pretrain.py --profile ours_group_4img \\
         --precision bf16 --batch-size 8 --steps 3
