@@ -506,12 +506,13 @@ def test_profile_splits_the_step_into_gemms_optimizer_casts_and_the_rest(bench):
     ])
     table = bench.profile_row(args)
     rows = [line.split('|') for line in table.splitlines() if line.startswith('| ')]
-    categories = len(bench.PROFILE_CATEGORIES)
-    ms = {r[1].strip(): float(r[2]) for r in rows[:categories + 1] if '%' in r[3]}
-    shares = {
-        r[1].strip(): float(r[3].strip().rstrip('%'))
-        for r in rows[:categories + 1] if '%' in r[3]
+    # The first table: its header, then one row per category (what | ms | share | calls).
+    parsed = {
+        r[1].strip(): (float(r[2]), float(r[3].strip().rstrip('%')))
+        for r in rows[:len(bench.PROFILE_CATEGORIES) + 1] if '%' in r[3]
     }
+    ms = {name: cells[0] for name, cells in parsed.items()}
+    shares = {name: cells[1] for name, cells in parsed.items()}
     assert set(shares) == set(bench.PROFILE_CATEGORIES)
     assert 97 <= sum(shares.values()) <= 103  # rounded to whole percent
     gemm, optimizer, cast_fwd, cast_bwd, _, other = bench.PROFILE_CATEGORIES
