@@ -112,3 +112,20 @@ def test_shutdown_distributed_closes_the_process_group(tmp_path):
     assert torch_dist.is_initialized()
     shutdown_distributed()
     assert not torch_dist.is_initialized()
+
+
+@cpu_only
+def test_cpu_training_retains_freed_memory(monkeypatch):
+    calls = []
+    monkeypatch.setattr(launch_utils, 'retain_freed_memory',
+                        lambda: calls.append(1) or 'retain freed memory')
+    launch_utils.prepare_train_config(_cfg())
+    assert calls == [1]
+
+
+def test_gpu_training_leaves_the_allocator_alone(monkeypatch):
+    calls = []
+    monkeypatch.setattr(launch_utils, 'get_device', lambda: 'cuda')
+    monkeypatch.setattr(launch_utils, 'retain_freed_memory', lambda: calls.append(1))
+    assert launch_utils.retain_cpu_memory() is False
+    assert calls == []

@@ -322,7 +322,8 @@ def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path,
             img_size=224,
             arch='base',
             vit_arch='b',
-            steps=1)
+            steps=1,
+            allocator='glibc default' if name.startswith('mmpretrain') else 'retain freed memory')
 
     monkeypatch.setattr(bench, 'run_isolated', fake_run)
     out = tmp_path / 'rows.json'
@@ -338,6 +339,8 @@ def test_table_and_json_carry_precision_and_ratios(bench, monkeypatch, tmp_path,
     # step/ref against MMPretrain's fp32 step (1/4), vs fp32 against our fp32 step (1/2).
     # then GFLOP/img, flop/ref, enc GFLOPs (not reported by these fake rows)
     assert bf16_line.split()[-6:-3] == ['0.250', '0.250', '0.500']
+    assert ('allocator: retain freed memory: ours_group_4img; glibc default: mmpretrain_mixmim'
+            in table)
 
 
 def test_fastmim_loader_rows_differ_only_in_where_the_hog_target_is_made(bench):
@@ -418,7 +421,8 @@ def test_several_batch_sizes_pair_each_row_with_the_reference_at_its_size(
             img_size=224,
             arch='base',
             vit_arch='b',
-            steps=1)
+            steps=1,
+            allocator='glibc default' if name.startswith('mmpretrain') else 'retain freed memory')
 
     monkeypatch.setattr(bench, 'run_isolated', fake_run)
     out = tmp_path / 'rows.json'
@@ -468,6 +472,19 @@ def test_ours_steps_with_the_fused_adamw_and_mmpretrain_with_its_own(bench):
     assert theirs_opt.param_groups[0]['betas'] == (0.9, 0.95)
     forced = bench.build_row_optimizer(ours, 'ours_group_4img', impl='loop')
     assert bench.optimizer_name(forced) == 'FastAdamW (loop)'
+
+
+@pytest.mark.parametrize('choice, ours, theirs', [
+    ('as-trained', 'retain', 'glibc default'),
+    ('retain', 'retain', 'retain'),
+    ('glibc', 'glibc default', 'glibc default'),
+])
+def test_rows_run_with_the_allocator_of_their_entry_point(bench, monkeypatch, choice, ours, theirs):
+    from mixmim_mm.engine import cpu_allocator
+    monkeypatch.setattr(cpu_allocator, 'retain_freed_memory', lambda: 'retain')
+    for row, expected in (('ours_group_4img', ours), ('mmpretrain_mixmim', theirs)):
+        args = bench.parse_args(['--row', row, '--device', 'cpu', '--allocator', choice])
+        assert bench.set_row_allocator(args) == expected, row
 
 
 def _event(*names):

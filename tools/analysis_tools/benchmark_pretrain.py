@@ -56,6 +56,13 @@ in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the refe
         mmpretrain_mixmim --precision fp32 bf16 --batch-size 8
     python tools/analysis_tools/benchmark_pretrain.py --suite pixmim --precision fp32 bf16
 
+Memory allocator (``--allocator``): on a CPU, ``tools/train.py`` makes glibc keep the memory
+a step frees (``mixmim_mm/engine/cpu_allocator.py``), MMPretrain's ``tools/train.py`` does
+not; by default (``as-trained``) each row runs as its project's entry point would run it, ours
+retaining freed memory and MMPretrain's with glibc's defaults. ``--allocator retain`` or
+``glibc`` runs every row alike, to tell the allocator's share of a ratio from the code's. Every
+JSON row has an ``allocator`` field.
+
 Profile (``--profile ROW``): runs ``--steps`` steps of one row under ``torch.profiler`` in this
 process and prints how the step splits into GEMMs, the optimizer step, dtype casts (forward and
 backward), layout copies and the rest, with the heaviest ops; ``--optimizer-impl loop`` forces
@@ -198,6 +205,19 @@ def optimizer_name(optimizer) -> str:
     return f'{type(optimizer).__name__} ({impl})'
 
 
+def set_row_allocator(args) -> str:
+    """Apply ``--allocator`` to this row's process (before anything is built); returns what
+    the row ran with (``'retain freed memory'`` or ``'glibc default'``, or why the setting
+    could not be made)."""
+    from mixmim_mm.engine.cpu_allocator import retain_freed_memory
+    retain = (
+        args.allocator == 'retain'
+        or args.allocator == 'as-trained' and not args.row.startswith(MMPRETRAIN_PREFIX))
+    if not retain or args.device != 'cpu':
+        return 'glibc default'
+    return retain_freed_memory()
+
+
 def resident_mb() -> float:
     """Current resident memory of this process (Linux), in MiB."""
     with open('/proc/self/statm') as f:
@@ -253,6 +273,7 @@ def run_row(args) -> dict:
     # Registers our models and imports MMPretrain's (and mmdet's, mmseg's) before the
     # memory baseline.
     import mixmim_mm  # noqa: F401
+    allocator = set_row_allocator(args)
     baseline_mb = resident_mb()
     setup = RowSetup(args)
     model, device, optimizer = setup.model, setup.device, setup.optimizer
@@ -293,6 +314,7 @@ def run_row(args) -> dict:
         threads=torch.get_num_threads(),
         amp=use_amp,
         precision=precision,
+        allocator=allocator,
         img_size=sizes[-1],
         arch=args.arch,
         vit_arch=args.vit_arch,
@@ -349,6 +371,7 @@ def profile_row(args) -> str:
 
     import mixmim_mm  # noqa: F401
     args.row = args.profile
+    allocator = set_row_allocator(args)
     setup = RowSetup(args)
     for _ in range(args.warmup):
         setup.step()
@@ -375,8 +398,8 @@ def profile_row(args) -> str:
     total = sum(spent)
     lines = [
         f'profile of {args.row} ({setup.precision}, batch {args.batch_size}, '
-        f'{optimizer_name(setup.optimizer)}): {args.steps} steps, {step_s:.3f} s per step under '
-        f'the profiler, {torch.get_num_threads()} threads', '',
+        f'{optimizer_name(setup.optimizer)}, {allocator}): {args.steps} steps, {step_s:.3f} s '
+        f'per step under the profiler, {torch.get_num_threads()} threads', '',
         '| what | ms per step | share | op calls per step |', '|---|---|---|---|'
     ]
     for name, us, n in zip(PROFILE_CATEGORIES, spent, calls):
@@ -395,7 +418,7 @@ def profile_row(args) -> str:
 def run_isolated(args, name: str, precision: str = 'fp32') -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), '--row', name, '--precision', precision]
     for key in ('batch_size', 'steps', 'warmup', 'img_size', 'arch', 'vit_arch', 'device',
-                'threads', 'optimizer_impl'):
+                'threads', 'optimizer_impl', 'allocator'):
         value = getattr(args, key)
         if value is not None:
             cmd += [f'--{key.replace("_", "-")}', str(value)]
@@ -480,6 +503,11 @@ def print_table(rows: List[dict]):
         optimizers.setdefault(r.get('optimizer', 'unknown'), []).append(r['name'])
     print('optimizers: ' + '; '.join(f"{opt}: {', '.join(dict.fromkeys(names))}"
                                      for opt, names in optimizers.items()))
+    allocators = {}
+    for r in rows:
+        allocators.setdefault(r.get('allocator', 'unknown'), []).append(r['name'])
+    print('allocator: ' + '; '.join(f"{alloc}: {', '.join(dict.fromkeys(names))}"
+                                    for alloc, names in allocators.items()))
     for r in rows:
         if 'target_generator_s' not in r:
             continue
@@ -551,6 +579,13 @@ def parse_args(argv=None):
         default='config',
         help="AdamW implementation: as each row's config says (default), or forced to the "
         'per-parameter loop, foreach or fused kernels (e.g. for a before/after profile)')
+    parser.add_argument(
+        '--allocator',
+        choices=['as-trained', 'retain', 'glibc'],
+        default='as-trained',
+        help="CPU memory allocator settings: each row's project's (as-trained: ours keep "
+        "freed memory as tools/train.py does, MMPretrain's rows glibc's defaults), or the "
+        'same for every row')
     parser.add_argument(
         '--profile',
         metavar='ROW',
