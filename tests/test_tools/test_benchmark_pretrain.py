@@ -482,7 +482,8 @@ def test_ours_steps_with_the_fused_adamw_and_mmpretrain_with_its_own(bench):
 def test_rows_run_with_the_allocator_of_their_entry_point(bench, monkeypatch, choice, ours, theirs):
     from mixmim_mm.engine import cpu_allocator
     monkeypatch.setattr(cpu_allocator, 'retain_freed_memory', lambda: 'retain')
-    for row, expected in (('ours_group_4img', ours), ('mmpretrain_mixmim', theirs)):
+    for row, expected in (('ours_group_4img', ours), ('mmpretrain_mixmim', theirs),
+                          ('mixedae_ref_mmpretrain_mae', theirs)):
         args = bench.parse_args(['--row', row, '--device', 'cpu', '--allocator', choice])
         assert bench.set_row_allocator(args) == expected, row
 

@@ -59,7 +59,8 @@ in both precisions, and MMPretrain's rows (``mmpretrain_*``) stay fp32, the refe
 Memory allocator (``--allocator``): on a CPU, ``tools/train.py`` makes glibc keep the memory
 a step frees (``mixmim_mm/engine/cpu_allocator.py``), MMPretrain's ``tools/train.py`` does
 not; by default (``as-trained``) each row runs as its project's entry point would run it, ours
-retaining freed memory and MMPretrain's with glibc's defaults. ``--allocator retain`` or
+retaining freed memory and MMPretrain's (the rows that step with an ``mmpretrain::`` config,
+e.g. ``mixedae_ref_mmpretrain_mae``) with glibc's defaults. ``--allocator retain`` or
 ``glibc`` runs every row alike, to tell the allocator's share of a ratio from the code's. Every
 JSON row has an ``allocator`` field.
 
@@ -210,9 +211,11 @@ def set_row_allocator(args) -> str:
     the row ran with (``'retain freed memory'`` or ``'glibc default'``, or why the setting
     could not be made)."""
     from mixmim_mm.engine.cpu_allocator import retain_freed_memory
+
+    # A row that steps with MMPretrain's config as shipped stands for MMPretrain's users.
     retain = (
-        args.allocator == 'retain'
-        or args.allocator == 'as-trained' and not args.row.startswith(MMPRETRAIN_PREFIX))
+        args.allocator == 'retain' or args.allocator == 'as-trained'
+        and not optim_config_of(args.row).startswith('mmpretrain::'))
     if not retain or args.device != 'cpu':
         return 'glibc default'
     return retain_freed_memory()
