@@ -15,8 +15,9 @@ settings below; ``configs/mixmae/README.md``, "Keeping freed memory").
 
 The price is that the process keeps its peak heap resident, which training reaches within
 the first steps anyway. Nothing changes where the environment already chooses the
-allocator's settings (``MALLOC_*_`` variables, ``GLIBC_TUNABLES``), where ``LD_PRELOAD``
-brings another allocator (jemalloc, tcmalloc, mimalloc), or where the C library is not glibc.
+allocator's settings (``MALLOC_*_`` variables, ``GLIBC_TUNABLES``) or asks for glibc's own
+(``MIXMIM_MM_ALLOCATOR=glibc``), where ``LD_PRELOAD`` brings another allocator (jemalloc,
+tcmalloc, mimalloc), or where the C library is not glibc.
 """
 import ctypes
 import ctypes.util
@@ -32,10 +33,14 @@ TRIM_THRESHOLD = 2**31 - 1
 _ENV_SETTINGS = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_',
                  'MALLOC_MMAP_MAX_', 'MALLOC_ARENA_MAX')
 _OTHER_ALLOCATORS = ('jemalloc', 'tcmalloc', 'mimalloc')
+#: ``MIXMIM_MM_ALLOCATOR=glibc`` keeps glibc's own settings.
+OPT_OUT = 'MIXMIM_MM_ALLOCATOR'
 
 
 def _reason_to_leave_alone(environ) -> str:
     """Why the allocator's settings are not this module's to change ('' when they are)."""
+    if environ.get(OPT_OUT, '') == 'glibc':
+        return f'{OPT_OUT}=glibc'
     if not sys.platform.startswith('linux'):
         return f'not Linux ({sys.platform})'
     chosen = [name for name in _ENV_SETTINGS if name in environ]
