@@ -20,7 +20,6 @@ allocator's settings (``MALLOC_*_`` variables, ``GLIBC_TUNABLES``) or asks for g
 tcmalloc, mimalloc), or where the C library is not glibc.
 """
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -35,6 +34,8 @@ _ENV_SETTINGS = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP
 _OTHER_ALLOCATORS = ('jemalloc', 'tcmalloc', 'mimalloc')
 #: ``MIXMIM_MM_ALLOCATOR=glibc`` keeps glibc's own settings.
 OPT_OUT = 'MIXMIM_MM_ALLOCATOR'
+#: What :func:`retain_freed_memory` returns when it made the settings.
+RETAINED = 'retain freed memory'
 
 
 def _reason_to_leave_alone(environ) -> str:
@@ -64,15 +65,15 @@ def retain_freed_memory(environ=None) -> str:
         environ (Mapping, optional): The environment to read; ``os.environ`` if None.
 
     Returns:
-        str: ``'retain freed memory'`` if the settings were made, else
+        str: :data:`RETAINED` (``'retain freed memory'``) if the settings were made, else
         ``'allocator left alone: <why>'``.
     """
     reason = _reason_to_leave_alone(os.environ if environ is None else environ)
     if not reason:
-        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+        libc = ctypes.CDLL(None)  # the C library the process already runs on
         if not hasattr(libc, 'gnu_get_libc_version'):
             reason = 'the C library is not glibc'
         elif not (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
                   and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)):
             reason = 'glibc refused mallopt'
-    return f'allocator left alone: {reason}' if reason else 'retain freed memory'
+    return f'allocator left alone: {reason}' if reason else RETAINED

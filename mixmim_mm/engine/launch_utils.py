@@ -26,7 +26,7 @@ from mmengine.device import get_device
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
-from .cpu_allocator import retain_freed_memory
+from .cpu_allocator import MMAP_THRESHOLD, RETAINED, TRIM_THRESHOLD, retain_freed_memory
 
 _PLAIN_CHECKPOINT_HOOK = ('CheckpointHook', 'mmengine.CheckpointHook', CheckpointHook)
 _DDP_WRAPPERS = ('MMDistributedDataParallel', 'mmengine.MMDistributedDataParallel')
@@ -169,10 +169,11 @@ def retain_cpu_memory() -> bool:
     if get_device() != 'cpu':
         return False
     outcome = retain_freed_memory()
-    _log(f'CPU training: {outcome}' +
-         (' (glibc mmap threshold 32 MiB, trim threshold 2 GiB)' if outcome ==
-          'retain freed memory' else ''))
-    return outcome == 'retain freed memory'
+    if outcome == RETAINED:
+        outcome += (f' (glibc mmap threshold {MMAP_THRESHOLD >> 20} MiB, trim threshold '
+                    f'{(TRIM_THRESHOLD + 1) >> 30} GiB)')
+    _log(f'CPU training: {outcome}')
+    return outcome.startswith(RETAINED)
 
 
 def prepare_train_config(cfg: Config, launcher: str = 'none', force_fp32: bool = False) -> None:

@@ -501,16 +501,12 @@ def print_table(rows: List[dict]):
               'opt s: the AdamW step alone (in step s); GFLOP/img: forward+backward FLOPs '
               'per image (matmuls, convolutions, attention); flop/ref: per image, over '
               "the reference's")
-    optimizers = {}
-    for r in rows:
-        optimizers.setdefault(r.get('optimizer', 'unknown'), []).append(r['name'])
-    print('optimizers: ' + '; '.join(f"{opt}: {', '.join(dict.fromkeys(names))}"
-                                     for opt, names in optimizers.items()))
-    allocators = {}
-    for r in rows:
-        allocators.setdefault(r.get('allocator', 'unknown'), []).append(r['name'])
-    print('allocator: ' + '; '.join(f"{alloc}: {', '.join(dict.fromkeys(names))}"
-                                    for alloc, names in allocators.items()))
+    for label, key in (('optimizers', 'optimizer'), ('allocator', 'allocator')):
+        groups = {}
+        for r in rows:
+            groups.setdefault(r.get(key, 'unknown'), []).append(r['name'])
+        print(f'{label}: ' + '; '.join(f"{value}: {', '.join(dict.fromkeys(names))}"
+                                       for value, names in groups.items()))
     for r in rows:
         if 'target_generator_s' not in r:
             continue
